@@ -1,0 +1,299 @@
+"""Rules of `computing_storage`: MaxCompute project security properties and EMR access modes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterator, Optional
+
+from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, in_workspace, rule
+from dwdiag.models.common import CallError, get_ci, same
+from dwdiag.models.computing_storage import (
+    CalcEngine, ComputeResourceGroup, ComputingStorageEvidence, MaxComputeProject,
+    WorkspaceComputeResources,
+)
+from dwdiag.models.findings import Status
+from dwdiag.settings import Settings
+
+PASS, FAIL, ERROR, MANUAL = Status.passed, Status.fail, Status.error, Status.manual
+
+
+def _project_obj(p: MaxComputeProject) -> Obj:
+    return Obj("maxcompute_project", p.name, p.name, None)
+
+
+def _projects(ev: ComputingStorageEvidence) -> Iterator[tuple[MaxComputeProject, Optional[Outcome]]]:
+    """Each project, or the `error` outcome that stands for it when its evidence did not load."""
+    if ev.maxcompute_projects_error:
+        yield None, error(everything("maxcompute_project"), ev.maxcompute_projects_error, "MaxCompute projects")
+        return
+    for p in ev.maxcompute_projects:
+        if p.error:
+            yield p, error(_project_obj(p), p.error, f"MaxCompute project {p.name}")
+        else:
+            yield p, None
+
+
+def _security(p: MaxComputeProject) -> Optional[dict[str, Any]]:
+    if p.security_properties is None:
+        return None
+    return p.security_properties.model_dump(by_alias=True)
+
+
+def _missing_security(p: MaxComputeProject) -> Outcome:
+    return Outcome(ERROR, _project_obj(p),
+                   f"GetProject for {p.name} returned no securityProperties, so its security settings "
+                   "are unknown (the call must send verbose=true).", {"securityProperties": None})
+
+
+def _permission_model(security: dict[str, Any], settings: Settings) -> tuple[str, Any]:
+    field = settings.permission_model_field
+    return f"securityProperties.{field}", get_ci(security, field)
+
+
+@rule("maxcompute_permission_model")
+def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    out = []
+    for p, err in _projects(ev):
+        if err:
+            out.append(err)
+            continue
+        security = _security(p)
+        if security is None:
+            out.append(_missing_security(p))
+            continue
+        field, value = _permission_model(security, settings)
+        evidence = {field: value}
+        if value is True:
+            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} has the V2.0 permission model on "
+                               f"({field} = true).", evidence))
+        else:
+            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} has the V2.0 permission model "
+                               f"(column-level access control) off: {field} is {_shown(value)}.", evidence))
+    return out
+
+
+@rule("maxcompute_download_control")
+def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    out = []
+    for p, err in _projects(ev):
+        if err:
+            out.append(err)
+            continue
+        security = _security(p)
+        if security is None:
+            out.append(_missing_security(p))
+            continue
+        field, model = _permission_model(security, settings)
+        download = security.get("enableDownloadPrivilege")
+        evidence = {field: model, "securityProperties.enableDownloadPrivilege": download}
+        obj = _project_obj(p)
+        if model is not True:
+            out.append(Outcome(FAIL, obj, f"Project {p.name} cannot control downloads: the V2.0 permission "
+                               f"model is off ({field} is {_shown(model)}).", evidence))
+        elif download is not True:
+            out.append(Outcome(FAIL, obj, f"Project {p.name} has the permission model on but download "
+                               f"permission management off (enableDownloadPrivilege is {_shown(download)}).",
+                               evidence))
+        else:
+            out.append(Outcome(PASS, obj, f"Project {p.name} controls Tunnel downloads (permission model on, "
+                               "enableDownloadPrivilege = true).", evidence))
+    return out
+
+
+@rule("maxcompute_data_protection")
+def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    out = []
+    for p, err in _projects(ev):
+        if err:
+            out.append(err)
+            continue
+        if p.security_properties is None:
+            out.append(_missing_security(p))
+            continue
+        protection = p.security_properties.project_protection
+        protected = protection.protected if protection else None
+        policy = (protection.exception_policy or "") if protection else ""
+        evidence = {"projectProtection.protected": protected, "projectProtection.exceptionPolicy": policy or None}
+        if protected is True:
+            note = " with an exception policy (see evidence)" if policy.strip() else ""
+            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} has data protection on{note}.", evidence))
+        else:
+            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} has data protection off "
+                               f"(projectProtection.protected is {_shown(protected)}), so data can be copied "
+                               "out of the project.", evidence))
+    return out
+
+
+@rule("maxcompute_storage_encryption")
+def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    out = []
+    for p, err in _projects(ev):
+        if err:
+            out.append(err)
+            continue
+        if p.properties is None:
+            out.append(Outcome(ERROR, _project_obj(p), f"GetProject for {p.name} returned no properties, so "
+                               "its storage encryption is unknown.", {"properties": None}))
+            continue
+        enc = p.properties.encryption
+        enabled = enc.enable if enc else None
+        evidence = {"encryption.enable": enabled, "encryption.algorithm": enc.algorithm if enc else None}
+        if enabled is True:
+            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} encrypts its storage "
+                               f"({enc.algorithm or 'algorithm not reported'}).", evidence))
+        else:
+            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} does not encrypt its storage "
+                               f"(encryption.enable is {_shown(enabled)}).", evidence))
+    return out
+
+
+@rule("maxcompute_backup")
+def maxcompute_backup(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    out = []
+    minimum = settings.min_retention_days
+    for p, err in _projects(ev):
+        if err:
+            out.append(err)
+            continue
+        days = p.properties.retention_days if p.properties else None
+        evidence = {"retentionDays": days, "min_retention_days": minimum}
+        obj = _project_obj(p)
+        if days is None:
+            out.append(Outcome(ERROR, obj, f"GetProject for {p.name} did not report retentionDays, so its "
+                               "backup setting is unknown.", evidence))
+        elif days == 0:
+            out.append(Outcome(FAIL, obj, f"Project {p.name} has backup off (retentionDays = 0).", evidence))
+        elif days < minimum:
+            out.append(Outcome(FAIL, obj, f"Project {p.name} keeps backups for {days} day(s), less than the "
+                               f"required {minimum}.", evidence))
+        else:
+            out.append(Outcome(PASS, obj, f"Project {p.name} keeps backups for {days} day(s).", evidence))
+    return out
+
+
+def _shown(value: Any) -> str:
+    return "not reported" if value is None else json.dumps(value)
+
+
+# --- EMR access mode --------------------------------------------------------------------------
+
+SHORTCUT, SECURITY, UNKNOWN = "shortcut", "security", "unknown"
+
+
+def _classify(value: Any) -> str:
+    text = str(value).strip().lower() if value is not None else ""
+    if text == "simple":
+        return SHORTCUT
+    if text in ("security", "safe"):
+        return SECURITY
+    return UNKNOWN
+
+
+def _engine_mode(engine: CalcEngine) -> Any:
+    info = engine.engine_info or {}
+    mode = get_ci(info, "emrAccessMode")
+    specs = get_ci(info, "specs")
+    if mode is None and isinstance(specs, str):
+        try:
+            mode = get_ci(json.loads(specs), "emrAccessMode")
+        except ValueError:
+            mode = None
+    elif mode is None and isinstance(specs, dict):
+        mode = get_ci(specs, "emrAccessMode")
+    return mode
+
+
+def _is_emr(group: ComputeResourceGroup) -> bool:
+    return group.type.strip().lower().startswith("emr")
+
+
+def _env_of_engine(engine: CalcEngine) -> str:
+    return "Prod" if same(engine.env_type, "PRD") or same(engine.env_type, "Prod") else "Dev"
+
+
+def _emr_resources(ws: WorkspaceComputeResources, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Name -> the access-mode readings of each environment entry, from both API versions."""
+    engines = [e for e in ws.emr_calc_engines if e.is_emr]
+    resources: dict[str, list[dict[str, Any]]] = {}
+    for group in ws.compute_resources:
+        if not _is_emr(group):
+            continue
+        readings = resources.setdefault(group.name, [])
+        for entry in group.entries:
+            reading: dict[str, Any] = {"env": entry.env_type, "entry_id": entry.id}
+            if entry.connection_properties_error:
+                reading.update(source="error", error=entry.connection_properties_error)
+                readings.append(reading)
+                continue
+            reading.update(source="ListComputeResources", value=None)
+            for key in keys:
+                value = get_ci(entry.connection_properties, key)
+                if value is not None:
+                    reading.update(key=key, value=value)
+                    break
+            readings.append(reading)
+    for engine in engines:
+        env = _env_of_engine(engine)
+        readings = resources.setdefault(engine.name, [])
+        same_env = [r for r in readings if same(r["env"], env)]
+        if any(r.get("value") is not None or r["source"] == "error" for r in same_env):
+            continue  # the 2024 answer already decided this environment
+        reading = same_env[0] if same_env else {"env": env}
+        reading.update(source="ListCalcEngines", engine_id=engine.engine_id, key="emrAccessMode",
+                       value=_engine_mode(engine))
+        if not same_env:
+            readings.append(reading)
+    return resources
+
+
+@rule("emr_security_mode")
+def emr_security_mode(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    if ev.workspaces_error:
+        return [error(everything("dataworks_compute_resource"), ev.workspaces_error, "DataWorks workspaces")]
+    out: list[Outcome] = []
+    for ws in ev.workspaces:
+        if not ws.workspace.available:
+            continue
+        out.extend(_emr_workspace(ws, settings.emr_access_mode_keys))
+    return out
+
+
+def _emr_workspace(ws: WorkspaceComputeResources, keys: list[str]) -> list[Outcome]:
+    w = ws.workspace
+    if ws.compute_resources_error and ws.emr_calc_engines_error:
+        return [error(everything_in("dataworks_compute_resource", w), ws.compute_resources_error,
+                      "EMR compute resources (both ListComputeResources and ListCalcEngines failed)",
+                      second_error=ws.emr_calc_engines_error.model_dump(exclude_none=True))]
+    out = []
+    resources = _emr_resources(ws, keys)
+    if ws.compute_resources_error and not resources:
+        out.append(error(everything_in("dataworks_compute_resource", w), ws.compute_resources_error,
+                         "EMR compute resources"))
+    for name, readings in sorted(resources.items()):
+        out.append(_emr_verdict(ws, name, readings))
+    return out
+
+
+def _emr_verdict(ws: WorkspaceComputeResources, name: str, readings: list[dict[str, Any]]) -> Outcome:
+    obj = in_workspace("dataworks_compute_resource", ws.workspace, name)
+    modes = [_classify(r.get("value")) for r in readings]
+    evidence = {"access_modes": readings}
+    where = f"EMR compute resource {name} in workspace {ws.workspace.label}"
+    if SHORTCUT in modes:
+        envs = ", ".join(str(r["env"]) for r, m in zip(readings, modes) if m == SHORTCUT)
+        return Outcome(FAIL, obj, f"{where} is registered in Shortcut mode (access mode 'simple' in {envs}); "
+                       "jobs run as the cluster's hadoop user.", evidence)
+    if modes and all(m == SECURITY for m in modes):
+        return Outcome(PASS, obj, f"{where} is registered in Security mode in every environment.", evidence)
+    missing_2020 = ws.emr_calc_engines_error is not None
+    if any(r["source"] == "error" for r in readings) or missing_2020:
+        cause = ws.emr_calc_engines_error if missing_2020 else None
+        text = failed(cause, f"The access mode of {where}") if cause else (
+            f"The access mode of {where} could not be read: its ConnectionProperties are unreadable.")
+        if cause:
+            evidence["error"] = cause.model_dump(exclude_none=True)
+        return Outcome(ERROR, obj, text, evidence)
+    seen = ", ".join(f"{r['env']}: {_shown(r.get('value'))}" for r in readings) or "no entries"
+    return Outcome(MANUAL, obj, f"The access mode of {where} is not one the API documents ({seen}); "
+                   "check in the console whether it is Security mode.", evidence)

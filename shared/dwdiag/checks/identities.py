@@ -1,0 +1,94 @@
+"""Rule `schedule_identity_login`: a RAM user that production jobs run as should never sign in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, rule
+from dwdiag.models.common import get_ci, same
+from dwdiag.models.data_production import DataProductionEvidence, IdentityEvidence, SigninEvent
+from dwdiag.models.findings import Status
+
+PASS, FAIL, ERROR, MANUAL = Status.passed, Status.fail, Status.error, Status.manual
+EVENT_HISTORY_DAYS = 90  # ActionTrail keeps 90 days of events
+
+
+def scheduling_identities(ev: DataProductionEvidence) -> dict[str, list[str]]:
+    """RAM user id -> the Prod compute resources (`<workspace>/<name>`) that schedule as it."""
+    found: dict[str, list[str]] = {}
+    for ws in ev.workspaces:
+        if not ws.workspace.available:
+            continue
+        for group in ws.compute_resources:
+            for entry in group.entries:
+                props = entry.connection_properties
+                uid = get_ci(props, "authIdentity")
+                if entry.is_prod and same(get_ci(props, "authType"), "SubAccount") and uid not in (None, ""):
+                    found.setdefault(str(uid), []).append(f"{ws.workspace.id}/{group.name}")
+    return found
+
+
+@rule("schedule_identity_login")
+def schedule_identity_login(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    if ev.workspaces_error:
+        return [error(everything("ram_user"), ev.workspaces_error, "DataWorks workspaces")]
+    out = [error(everything_in("ram_user", ws.workspace), ws.compute_resources_error,
+                 f"Scheduling identities of workspace {ws.workspace.label}")
+           for ws in ev.workspaces if ws.workspace.available and ws.compute_resources_error]
+    known = {i.user_id: i for i in ev.identities}
+    start = now - timedelta(days=settings.login_lookback_days)
+    for uid, used_by in sorted(scheduling_identities(ev).items()):
+        out.append(_identity(uid, used_by, known.get(uid), ev, settings, start))
+    return out
+
+
+def _identity(uid: str, used_by: list[str], ident, ev: DataProductionEvidence, settings, start: datetime) -> Outcome:
+    user = ident.user if ident else None
+    obj = Obj("ram_user", uid, user.user_name if user else uid, None)
+    evidence: dict[str, Any] = {"UserId": uid, "scheduling_for": used_by}
+    if ident is None:
+        return Outcome(ERROR, obj, f"RAM user {uid} schedules {', '.join(used_by)}, but no evidence about it "
+                       "was collected.", evidence)
+    if user is None:
+        if ev.ram_users_error:
+            return error(obj, ev.ram_users_error, f"Logons of RAM user {uid}", **evidence)
+        return Outcome(MANUAL, obj, f"RAM user id {uid} schedules {', '.join(used_by)} but is not a RAM user of "
+                       "this account (another account's, or deleted); check its logons there.", evidence)
+    logins = _signins(ident, user.user_name, start)
+    last = user.last_login_date
+    evidence.update(UserName=user.user_name, LastLoginDate=last.isoformat() if last else None,
+                    signin_events=[e.model_dump(mode="json") for e in logins[:5]],
+                    signin_regions_queried=ident.signin_regions, lookback_days=settings.login_lookback_days)
+    name = f"RAM user {user.user_name} ({uid}), the scheduling identity of {', '.join(used_by)},"
+    if logins or (last and last >= start):
+        seen = (f"{len(logins)} console sign-in(s), the latest on {logins[0].event_time:%Y-%m-%d}" if logins
+                else f"a console logon on {last:%Y-%m-%d} (RAM LastLoginDate)")
+        return Outcome(FAIL, obj, f"{name} logged on interactively within {settings.login_lookback_days} days: "
+                       f"{seen}.", evidence)
+    problem = _missing(ident, settings.signin_regions)
+    if problem:
+        return Outcome(ERROR, obj, f"Logons of {name} could not be ruled out: {problem}.", evidence)
+    note = ""
+    if settings.login_lookback_days > EVENT_HISTORY_DAYS:
+        note = f" (ActionTrail keeps {EVENT_HISTORY_DAYS} days; older logons rest on LastLoginDate)"
+    return Outcome(PASS, obj, f"{name} has no console logon within {settings.login_lookback_days} days{note}.",
+                   evidence)
+
+
+def _signins(ident: IdentityEvidence, user_name: str, start: datetime) -> list[SigninEvent]:
+    unique: dict[str, SigninEvent] = {}
+    for event in ident.signin_events:
+        if event.user_name == user_name and event.event_time >= start:
+            unique.setdefault(event.event_id or event.event_time.isoformat(), event)
+    return sorted(unique.values(), key=lambda e: e.event_time, reverse=True)
+
+
+def _missing(ident: IdentityEvidence, regions: list[str]) -> str:
+    problems = [failed(e, "ConsoleSignin events").rstrip(".") for e in ident.signin_errors]
+    if ident.get_user_error:
+        problems.append(failed(ident.get_user_error, "LastLoginDate").rstrip("."))
+    not_queried = [r for r in regions if r not in ident.signin_regions]
+    if not_queried and not ident.signin_errors:
+        problems.append(f"ActionTrail was not queried in {', '.join(not_queried)}")
+    return "; ".join(problems)

@@ -1,0 +1,1 @@
+"""Typed models: findings, evidence per category, run summaries."""

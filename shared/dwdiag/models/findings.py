@@ -1,0 +1,73 @@
+"""A finding: one result of one item on one object, with exactly the fields of the spec."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Category(str, Enum):
+    computing_storage = "computing_storage"
+    data_transmission = "data_transmission"
+    data_production = "data_production"
+    platform_config = "platform_config"
+
+    @property
+    def title(self) -> str:
+        return CATEGORY_TITLES[self]
+
+
+CATEGORY_TITLES = {
+    Category.computing_storage: "Data computing and storage",
+    Category.data_transmission: "Data transmission security",
+    Category.data_production: "Standardized data production",
+    Category.platform_config: "Platform security configuration",
+}
+
+
+class Status(str, Enum):
+    fail = "fail"
+    passed = "pass"
+    error = "error"
+    not_applicable = "not_applicable"
+    manual = "manual"
+
+
+class RiskLevel(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+    @property
+    def rank(self) -> int:
+        return {"low": 1, "medium": 2, "high": 3}[self.value]
+
+
+def fingerprint(item_id: str, region: str, object_type: str, object_id: str) -> str:
+    """Stable across runs: the same risk on the same object always hashes the same."""
+    key = "\x1f".join((item_id, region, object_type, object_id))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    item_id: str
+    category: Category
+    status: Status
+    risk_level: RiskLevel
+    region: str
+    object_type: str
+    object_id: str
+    object_name: str
+    workspace_id: Optional[str]
+    result: str
+    suggestion: str
+    evidence: dict[str, Any]
+    fingerprint: str
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

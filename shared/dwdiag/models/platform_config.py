@@ -1,0 +1,35 @@
+"""Evidence for `platform_config`: ActionTrail trails and their logging status."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from dwdiag.models.common import RegionScoped, CallError, PascalWire, Plain
+
+
+class TrailStatus(PascalWire):
+    is_logging: Optional[bool] = None
+    oss_bucket_status: Optional[bool] = None
+    sls_log_store_status: Optional[bool] = None
+    latest_delivery_time: Optional[str] = None
+    latest_delivery_error: Optional[str] = None
+
+
+class Trail(PascalWire):
+    name: str
+    status: Optional[str] = None
+    event_rw: Optional[str] = Field(default=None, alias="EventRW")
+    trail_region: Optional[str] = None
+    home_region: Optional[str] = None
+    sls_project_arn: Optional[str] = None
+    oss_bucket_name: Optional[str] = None
+    is_organization_trail: Optional[bool] = None
+    trail_status: Optional[TrailStatus] = Field(default=None, alias="trail_status")
+    trail_status_error: Optional[CallError] = Field(default=None, alias="trail_status_error")
+
+
+class PlatformConfigEvidence(RegionScoped):
+    trails: list[Trail] = Field(default_factory=list)
+    trails_error: Optional[CallError] = None

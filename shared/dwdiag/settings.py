@@ -1,0 +1,127 @@
+"""Settings: environment variables with the prefix DWDIAG_ (and, in Function Compute, the event payload)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from dwdiag.models.findings import Category, RiskLevel
+
+ENV_PREFIX = "DWDIAG_"
+PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "emr", "sts", "oss", "fc")
+
+
+def _list(value: Any) -> Any:
+    # Lists come as JSON ("[\"a\",\"b\"]") or, friendlier on a command line, comma-separated.
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+StrList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", case_sensitive=False)
+
+    # What to sweep.
+    regions: StrList = Field(default_factory=lambda: ["cn-hangzhou"])
+    categories: Annotated[list[Category], NoDecode] = Field(default_factory=lambda: list(Category))
+    workspaces: StrList = Field(default_factory=list, description="workspace ids to check; empty = all")
+    enabled_items: StrList = Field(default_factory=list, description="item ids to run; empty = all")
+    disabled_items: StrList = Field(default_factory=list)
+    risk_overrides: dict[str, RiskLevel] = Field(default_factory=dict)
+
+    # Item parameters (spec/diagnostic-items.md, "configurable").
+    permission_model_field: str = "labelSecurity"
+    min_retention_days: int = Field(default=1, ge=0, le=30)
+    emr_access_mode_keys: StrList = Field(default_factory=lambda: ["accessMode", "emrAccessMode"])
+    datasource_access_strict: bool = False
+    datasource_isolation_compare: Literal["connection", "target"] = "connection"
+    max_admins: int = Field(default=3, ge=0)
+    count_owner_as_admin: bool = False
+    member_roles_mode: Literal["any", "separation_of_duties"] = "any"
+    login_lookback_days: int = Field(default=90, ge=1, le=3650)
+    signin_regions: StrList = Field(default_factory=lambda: ["ap-southeast-1", "cn-hangzhou"])
+    deploy_lookback_days: int = Field(default=30, ge=1, le=365)
+
+    # Client-side rate limits per quota family (calls per second).
+    qps_dataworks: float = Field(default=50, gt=0)
+    qps_maxcompute: float = Field(default=50, gt=0)
+    qps_actiontrail_lookup: float = Field(default=2, gt=0)
+    qps_ram: float = Field(default=20, gt=0)
+
+    # Endpoint overrides: a URL such as http://127.0.0.1:8080 replaces the product's endpoint.
+    endpoint_dataworks: Optional[str] = None
+    endpoint_maxcompute: Optional[str] = None
+    endpoint_actiontrail: Optional[str] = None
+    endpoint_ram: Optional[str] = None
+    endpoint_emr: Optional[str] = None
+    endpoint_sts: Optional[str] = None
+    endpoint_oss: Optional[str] = None
+    endpoint_fc: Optional[str] = None
+
+    # Where results go, and who hears about them.
+    oss_bucket: Optional[str] = None
+    oss_prefix: str = ""
+    oss_region: Optional[str] = None
+    dingtalk_webhook: Optional[SecretStr] = None
+    dingtalk_secret: Optional[SecretStr] = None
+
+    @field_validator(
+        "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",
+        "signin_regions", "categories", mode="before",
+    )
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _list(value)
+
+    @field_validator("enabled_items", "disabled_items")
+    @classmethod
+    def _known_items(cls, value: list[str]) -> list[str]:
+        _check_item_ids(value)
+        return value
+
+    @field_validator("risk_overrides")
+    @classmethod
+    def _known_override_items(cls, value: dict[str, RiskLevel]) -> dict[str, RiskLevel]:
+        _check_item_ids(list(value))
+        return value
+
+    @field_validator(*(f"endpoint_{p}" for p in PRODUCTS))
+    @classmethod
+    def _url(cls, value: Optional[str]) -> Optional[str]:
+        if value and "://" not in value:
+            raise ValueError("give a URL with a scheme, such as http://127.0.0.1:8080")
+        return value or None
+
+    def item_enabled(self, item_id: str) -> bool:
+        if item_id in self.disabled_items:
+            return False
+        return not self.enabled_items or item_id in self.enabled_items
+
+    def endpoint(self, product: str) -> Optional[str]:
+        return getattr(self, f"endpoint_{product}")
+
+
+def _check_item_ids(ids: list[str]) -> None:
+    from dwdiag.catalog import ITEM_IDS
+
+    unknown = sorted(set(ids) - set(ITEM_IDS))
+    if unknown:
+        raise ValueError(f"unknown item id(s) {', '.join(unknown)}; `dwdiag items` lists the 17 ids")
+
+
+def unknown_environment_settings(environ: Optional[dict[str, str]] = None) -> list[str]:
+    """DWDIAG_* variables that name no setting: most likely a typo that would otherwise be ignored."""
+    environ = os.environ if environ is None else environ
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
