@@ -35,7 +35,7 @@ def describe_validation(exc: ValidationError, *, what: str, env_prefix: Optional
     first = errors[0]
     loc = tuple(first.get("loc", ()))
     if env_prefix and loc:
-        where = env_prefix + str(loc[0]).upper() + (_path(loc[1:]).join(("[", "]")) if len(loc) > 1 else "")
+        where = env_prefix + str(loc[0]).upper() + "".join(f"[{part}]" for part in loc[1:])
     else:
         where = _path(loc)
     secret = bool(loc) and str(loc[0]) in secret_fields

@@ -1,0 +1,157 @@
+"""The HTTP server and the in-process Emulator API.
+
+Every region of the world listens on its own 127.0.0.1 port (the SDKs send no region with a
+request); each port serves all products. Paths under /_emulator/ are a control endpoint.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Union
+
+from .backend import Backend, Clock
+from .controls import Controls, RequestRecord
+from .service import Reply, Service
+from .world import Fault, Quota, World, load_world
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # stop() joins the request threads
+    block_on_close = True
+
+    def __init__(self, address: Any, emulator: "Emulator", region: str):
+        super().__init__(address, _Handler)
+        self.emulator = emulator
+        self.region = region
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "dwdiag-emulator"
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        emu = self.server.emulator
+        if self.path.startswith(CONTROL_PREFIX):
+            reply = emu.control(self.command, self.path, body)
+        else:
+            reply = emu.service.handle(self.command, self.path, dict(self.headers.items()),
+                                       body, self.server.region)
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Quiet: the request log is the record."""
+
+
+class Emulator:
+    """`with Emulator(world).running() as url:` serves the world on free 127.0.0.1 ports."""
+
+    def __init__(self, world: Union[str, Path, Dict[str, Any], World], clock: Optional[Clock] = None):
+        self.world = load_world(world)
+        self.backend = Backend(self.world, clock)
+        self.controls = Controls(self.world.quotas, self.world.faults, self.world.log_limit)
+        self.service = Service(self.backend, self.controls)
+        self._servers: Dict[str, _Server] = {}
+        self._threads: List[threading.Thread] = []
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
+        """Home region on `port` (0 = free port); other regions on the following ports."""
+        for offset, region in enumerate(self.backend.regions):
+            server = _Server((host, port + offset if port else 0), self, region)
+            self._servers[region] = server
+            thread = threading.Thread(target=server.serve_forever, name=f"emulator-{region}",
+                                      kwargs={"poll_interval": 0.05}, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self.url()
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._servers, self._threads = {}, []
+
+    @contextmanager
+    def running(self, port: int = 0) -> Iterator[str]:
+        url = self.start(port)
+        try:
+            yield url
+        finally:
+            self.stop()
+
+    def endpoint(self, region: Optional[str] = None) -> str:
+        """host:port to pass as the SDK Config.endpoint (with protocol='http')."""
+        server = self._servers.get(self.backend.region(region).name)
+        if server is None:
+            raise RuntimeError("the emulator is not running: call start() or use running()")
+        host, port = server.server_address[:2]
+        return f"{host}:{port}"
+
+    def url(self, region: Optional[str] = None) -> str:
+        return f"http://{self.endpoint(region)}"
+
+    @property
+    def endpoints(self) -> Dict[str, str]:
+        return {region: self.endpoint(region) for region in self._servers}
+
+    # --- run-time quotas, faults and the request log -------------------------------------------
+    def add_fault(self, **fields: Any) -> Fault:
+        """e.g. add_fault(actions=["ListProjects"], kind="error", status=503, code="ServiceUnavailable", times=2)"""
+        return self.controls.add_fault(Fault(**fields))
+
+    def add_quota(self, **fields: Any) -> Quota:
+        """e.g. add_quota(name="dw-read", product="dataworks", qps=5, daily=100)"""
+        return self.controls.add_quota(Quota(**fields))
+
+    def clear_faults(self) -> None:
+        self.controls.clear_faults()
+
+    def clear_quotas(self) -> None:
+        self.controls.clear_quotas()
+
+    def requests(self) -> List[RequestRecord]:
+        return self.controls.records()
+
+    def clear_requests(self) -> None:
+        self.controls.clear_log()
+
+    def control(self, method: str, path: str, body: bytes) -> Reply:
+        """HTTP control: GET requests, POST faults|quotas (JSON), DELETE faults|quotas|requests."""
+        what = path[len(CONTROL_PREFIX):].split("?")[0].strip("/")
+        try:
+            data = json.loads(body) if body else {}
+            result = self._control(method, what, data)
+        except (ValueError, TypeError) as exc:
+            return Reply(400, json.dumps({"error": str(exc)}).encode())
+        if result is None:
+            return Reply(404, json.dumps({"error": f"no control {method} {what}"}).encode())
+        return Reply(200, json.dumps(result).encode())
+
+    def _control(self, method: str, what: str, data: Dict[str, Any]) -> Optional[Any]:
+        actions = {
+            ("GET", "requests"): lambda: [r.as_dict() for r in self.requests()],
+            ("POST", "faults"): lambda: self.add_fault(**data).model_dump(),
+            ("POST", "quotas"): lambda: self.add_quota(**data).model_dump(),
+            ("DELETE", "faults"): lambda: self.clear_faults() or {},
+            ("DELETE", "quotas"): lambda: self.clear_quotas() or {},
+            ("DELETE", "requests"): lambda: self.clear_requests() or {},
+        }
+        action = actions.get((method, what))
+        return action() if action else None

@@ -1,0 +1,80 @@
+"""Rule actiontrail_audit: pass only for a complete, logging, delivering trail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from dwdiag.checks import load_all
+from dwdiag.models.platform_config import PlatformConfigEvidence
+from dwdiag.settings import Settings
+
+NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
+RULE = load_all()["actiontrail_audit"]
+
+
+def trail(name="t", logging=True, **fields):
+    base = {"Name": name, "Status": "Enable", "EventRW": "All", "TrailRegion": "All",
+            "SlsProjectArn": "acs:log:cn-hangzhou:1:project/p", "trail_status": {"IsLogging": logging}}
+    base.update(fields)
+    return base
+
+
+def audit(**evidence):
+    out = RULE(PlatformConfigEvidence.model_validate({"region": "cn-hangzhou", **evidence}), Settings(), NOW)
+    assert len(out) == 1, "exactly one result per region"
+    return out[0]
+
+
+def test_complete_trail_passes_on_the_region_object():
+    o = audit(trails=[trail()])
+    assert o.status.value == "pass" and o.obj.type == "actiontrail" and o.obj.id == "cn-hangzhou"
+
+
+def test_oss_destination_is_enough_and_values_are_case_insensitive():
+    t = trail(SlsProjectArn=None, OssBucketName="b", Status="enable", EventRW="all", TrailRegion="ALL")
+    assert audit(trails=[t]).status.value == "pass"
+
+
+@pytest.mark.parametrize("change,phrase", [
+    ({"Status": "Disable"}, "Status is Disable"),
+    ({"Status": "Fresh"}, "Status is Fresh"),
+    ({"EventRW": "Write"}, "EventRW is Write"),
+    ({"TrailRegion": "cn-hangzhou"}, "TrailRegion is cn-hangzhou"),
+    ({"SlsProjectArn": None}, "neither SLS nor OSS"),
+    ({"trail_status": {"IsLogging": False}}, "not logging"),
+])
+def test_each_missing_condition_fails_and_is_named(change, phrase):
+    o = audit(trails=[trail(**change)])
+    assert o.status.value == "fail" and phrase in o.result
+
+
+def test_no_trail_fails():
+    o = audit(trails=[])
+    assert o.status.value == "fail" and "No ActionTrail trail" in o.result
+
+
+def test_one_good_trail_among_bad_ones_passes():
+    assert audit(trails=[trail("bad", EventRW="Read"), trail("good")]).status.value == "pass"
+
+
+def test_describe_trails_failure_is_error():
+    o = audit(trails_error={"product": "actiontrail", "operation": "DescribeTrails", "code": "NoPermission",
+                            "http_status": 403})
+    assert o.status.value == "error" and "DescribeTrails" in o.result
+
+
+def test_unknown_logging_status_of_the_only_candidate_is_error_not_pass():
+    t = trail()
+    del t["trail_status"]
+    t["trail_status_error"] = {"product": "actiontrail", "operation": "GetTrailStatus", "code": "Throttling.User",
+                               "http_status": 429}
+    o = audit(trails=[t])
+    assert o.status.value == "error" and "GetTrailStatus" in o.result
+
+
+def test_status_never_collected_is_not_a_pass():
+    t = trail()
+    del t["trail_status"]
+    assert audit(trails=[t]).status.value == "fail"
