@@ -10,7 +10,7 @@ from typing import Dict, Optional, Tuple
 from urllib.parse import quote, quote_plus
 
 from .backend import Backend, parse_time
-from .exceptions import (EmulatorError, IncompleteSignature, InvalidAccessKeyIdInactive,
+from .exceptions import (IncompleteSignature, InvalidAccessKeyIdInactive,
                          InvalidAccessKeyIdNotFound, InvalidSecurityTokenExpired,
                          InvalidSecurityTokenMalformed, InvalidSecurityTokenMismatch,
                          InvalidTimeStampExpired, MissingSecurityToken, SignatureDoesNotMatch)
@@ -105,4 +105,4 @@ def _check_v1(req: ApiRequest, backend: Backend) -> str:
     return ak
 
 
-__all__ = ["authenticate", "acs3_signature", "EmulatorError"]
+__all__ = ["authenticate", "acs3_signature"]

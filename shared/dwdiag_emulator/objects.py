@@ -208,6 +208,8 @@ class Snapshot(Wire):
 
 class CodeReview(Wire):
     Id: str
+    ProjectId: Optional[int] = None  # rendered from the workspace unless set here
+    RegionId: Optional[str] = None
     ObjectId: Optional[str] = None
     ObjectName: Optional[str] = None
     ObjectType: Optional[str] = None
@@ -249,7 +251,7 @@ class Workspace(Wire):
     DevRoleDisabled: Optional[bool] = None
     PaiTaskEnabled: Optional[bool] = None
     AliyunResourceGroupId: Optional[str] = None
-    AliyunResourceTags: List[Tag] = Field(default_factory=list)
+    AliyunResourceTags: Optional[List[Tag]] = None
     members: List[Member] = hidden(factory=list)
     data_sources: List[DataSourceGroup] = hidden(factory=list)
     compute_resources: List[ComputeGroup] = hidden(factory=list)
