@@ -48,6 +48,11 @@ def _access_control(ws: WorkspaceDataSources, ev: DataTransmissionEvidence, stri
     for err in [ev.security_strategies_error, *sharing_errors]:
         if err is not None:
             return error(obj, err, f"Data-source access control of workspace {w.label}")
+    uncollected = sorted({g.name for g, e in entries if e.shared_rules is None})
+    if uncollected:
+        return Outcome(ERROR, obj, f"Data-source access control of workspace {w.label} could not be checked: the "
+                       f"sharing rules of {', '.join(uncollected)} were not collected.",
+                       {"data_sources_without_sharing_rules": uncollected})
     shared = [{"data_source": g.name, "env": e.env_type, "target_workspace": r.target_project_id,
                "shared_user": r.shared_user or None}
               for g, e in entries for r in (e.shared_rules or [])]
@@ -119,6 +124,10 @@ def _isolation(ws: WorkspaceDataSources, group: DataSourceGroup, target_only: bo
     dev, prod = _entries_by_env(group)
     if not dev or not prod:
         return _one_sided(obj, name, group, dev, prod)
+    if not any(_comparable_pair(d, p, target_only) for d in dev for p in prod):
+        return Outcome(MANUAL, obj, f"{name}: its Dev and Prod entries carry no QualifiedName or connection "
+                       "properties to compare; check in the console where each points.",
+                       _pair_evidence(dev[0], prod[0], target_only, None))
     for d in dev:
         for p in prod:
             same_target = _same_target(d, p, target_only)
@@ -138,6 +147,13 @@ def _one_sided(obj, name: str, group: DataSourceGroup, dev: list, prod: list) ->
                        "(note: its other environment is not configured).", {"environments": envs})
     return Outcome(MANUAL, obj, f"{name} has entries whose envType is not Dev or Prod ({envs}); check in the "
                    "console which environment each one serves.", {"environments": envs})
+
+
+def _comparable_pair(dev: DataSourceEntry, prod: DataSourceEntry, target_only: bool) -> bool:
+    both_named = bool(dev.qualified_name and prod.qualified_name)
+    both_described = bool(comparable(dev.connection_properties, target_only)
+                          and comparable(prod.connection_properties, target_only))
+    return both_named or both_described
 
 
 def _same_target(dev: DataSourceEntry, prod: DataSourceEntry, target_only: bool) -> Optional[str]:
