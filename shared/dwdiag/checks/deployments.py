@@ -52,12 +52,19 @@ def deployed_in_window(ws: WorkspaceProduction, start_ms: int) -> DeployedInWind
         if err is not None:
             found.errors.append(err)
     for package in ws.deployment_packages:
-        if package.status == PUBLISHED and (package.execute_time or 0) >= start_ms:
+        if package.status == PUBLISHED and (executed_at(package) or 0) >= start_ms:
             _from_package(package, found)
     for run in ws.pipeline_runs:
         if (run.create_time or 0) >= start_ms and same(run.status, "Success") and _deployed(run):
             _from_run(run, found)
     return found
+
+
+def executed_at(package: DeploymentPackage) -> Optional[int]:
+    """When a package went out: the list entry's ExecuteTime, else the detail's."""
+    if package.execute_time:
+        return package.execute_time
+    return package.detail.execute_time if package.detail else None
 
 
 def _from_package(package: DeploymentPackage, found: DeployedInWindow) -> None:
@@ -80,7 +87,7 @@ def _from_package(package: DeploymentPackage, found: DeployedInWindow) -> None:
                 developer, node_id = version.commit_user, version.node_id
         found.deployments.append(Deployment(
             task_id=item.file_id, task_name=f"file {item.file_id}",
-            time_ms=package.execute_time or detail.execute_time or 0, deployer=deployer,
+            time_ms=executed_at(package) or 0, deployer=deployer,
             developer=developer, source=f"package {package.id}", node_id=node_id, problem=problem))
 
 

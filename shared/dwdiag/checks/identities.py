@@ -36,11 +36,28 @@ def schedule_identity_login(ev: DataProductionEvidence, settings, now: datetime)
     out = [error(everything_in("ram_user", ws.workspace), ws.compute_resources_error,
                  f"Scheduling identities of workspace {ws.workspace.label}")
            for ws in ev.workspaces if ws.workspace.available and ws.compute_resources_error]
+    out += [_unreadable(ws, names) for ws, names in _unreadable_resources(ev)]
     known = {i.user_id: i for i in ev.identities}
     start = now - timedelta(days=settings.login_lookback_days)
     for uid, used_by in sorted(scheduling_identities(ev).items()):
         out.append(_identity(uid, used_by, known.get(uid), ev, settings, start))
     return out
+
+
+def _unreadable_resources(ev: DataProductionEvidence) -> list[tuple[Any, list[str]]]:
+    """Workspaces with compute resources whose identity could not be read (they may hide one)."""
+    found = []
+    for ws in ev.workspaces:
+        names = sorted({g.name for g in ws.compute_resources for e in g.entries if e.connection_properties_error})
+        if ws.workspace.available and names and not ws.compute_resources_error:
+            found.append((ws, names))
+    return found
+
+
+def _unreadable(ws, names: list[str]) -> Outcome:
+    return Outcome(ERROR, everything_in("ram_user", ws.workspace),
+                   f"The connection properties of {', '.join(names)} in workspace {ws.workspace.label} are "
+                   "unreadable, so a RAM user they schedule as could not be checked.", {"compute_resources": names})
 
 
 def _identity(uid: str, used_by: list[str], ident, ev: DataProductionEvidence, settings, start: datetime) -> Outcome:

@@ -109,8 +109,9 @@ def _separation(ws: WorkspaceProduction, deployments: list[Deployment], days: in
                        f"on {_when(own[0].time_ms)} ({own[0].source}).", evidence)
     unknown = [d for d in deployments if not d.deployer or not d.developer]
     if unknown:
-        why = unknown[0].problem or "the deployer is not recorded"
-        return Outcome(ERROR, obj, f"{name} was deployed on {_when(unknown[0].time_ms)}, but who developed or "
+        d = unknown[0]
+        why = d.problem or ("the developer is not recorded" if not d.developer else "the deployer is not recorded")
+        return Outcome(ERROR, obj, f"{name} was deployed on {_when(d.time_ms)}, but who developed or "
                        f"deployed it is unknown: {why}.", evidence)
     return Outcome(PASS, obj, f"{name} was deployed {len(deployments)} time(s) in the last {days} days, each "
                    "time by someone other than its developer.", evidence)
