@@ -111,6 +111,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+class Progress:
+    """One self-overwriting status line on a terminal; silent when stderr is not one, or for JSON."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\033[Kcollecting {message}")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from dwdiag.scan import scan
+
+    progress = Progress(args.format != "json")
+    try:
+        result = scan(settings, regions=args.region or None,
+                      categories=[Category(c) for c in args.category] or None, progress=progress)
+    finally:
+        progress.clear()
+    _emit(result, args)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     if "datasource_access_strict" not in settings.model_fields_set:
@@ -119,8 +150,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.format == "table":
             print("dwdiag demo: datasource_access_control runs in strict mode here (the default is manual); "
                   "set DWDIAG_DATASOURCE_ACCESS_STRICT=false to see the default.", file=sys.stderr)
-    categories = [Category(c) for c in args.category] or None
-    result = evaluate(demo_snapshot(), settings, categories=categories, source="demo")
+    from dwdiag.demo.live import run_demo
+
+    progress = Progress(args.format != "json")
+    try:
+        result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress)
+    finally:
+        progress.clear()
     _emit(result, args)
     return 0
 
@@ -148,8 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
     results_options(ev, None)
     ev.set_defaults(func=cmd_evaluate)
 
-    demo = sub.add_parser("demo", help="run the diagnostics on the bundled demo tenant")
+    scan = sub.add_parser("scan", help="sweep a live tenant through the Alibaba Cloud OpenAPIs")
+    scan.add_argument("--region", action="append", default=[], help="region to sweep (repeatable; default "
+                      "DWDIAG_REGIONS)")
+    results_options(scan, None)
+    scan.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
+    scan.set_defaults(func=cmd_scan)
+
+    demo = sub.add_parser("demo", help="run the same sweep against the emulated demo tenant (no cloud account)")
     results_options(demo, DEMO_OUTPUT)
+    demo.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +27,8 @@ def _list(value: Any) -> Any:
 
 
 StrList = Annotated[list[str], NoDecode]
+# A URL, or a JSON object of region -> URL ("*" for any other region): each real region has its own host.
+Endpoint = Annotated[Optional[Union[str, dict[str, str]]], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -53,6 +55,10 @@ class Settings(BaseSettings):
     signin_regions: StrList = Field(default_factory=lambda: ["ap-southeast-1", "cn-hangzhou"])
     deploy_lookback_days: int = Field(default=30, ge=1, le=365)
 
+    # How a sweep runs: parallel workers per region, and a time limit for the whole run.
+    workers: int = Field(default=16, ge=1, le=256)
+    deadline_seconds: Optional[float] = Field(default=None, gt=0)
+
     # Client-side rate limits per quota family (calls per second).
     qps_dataworks: float = Field(default=50, gt=0)
     qps_maxcompute: float = Field(default=50, gt=0)
@@ -60,14 +66,14 @@ class Settings(BaseSettings):
     qps_ram: float = Field(default=20, gt=0)
 
     # Endpoint overrides: a URL such as http://127.0.0.1:8080 replaces the product's endpoint.
-    endpoint_dataworks: Optional[str] = None
-    endpoint_maxcompute: Optional[str] = None
-    endpoint_actiontrail: Optional[str] = None
-    endpoint_ram: Optional[str] = None
-    endpoint_emr: Optional[str] = None
-    endpoint_sts: Optional[str] = None
-    endpoint_oss: Optional[str] = None
-    endpoint_fc: Optional[str] = None
+    endpoint_dataworks: Endpoint = None
+    endpoint_maxcompute: Endpoint = None
+    endpoint_actiontrail: Endpoint = None
+    endpoint_ram: Endpoint = None
+    endpoint_emr: Endpoint = None
+    endpoint_sts: Endpoint = None
+    endpoint_oss: Endpoint = None
+    endpoint_fc: Endpoint = None
 
     # Where results go, and who hears about them.
     oss_bucket: Optional[str] = None
@@ -96,11 +102,18 @@ class Settings(BaseSettings):
         _check_item_ids(list(value))
         return value
 
-    @field_validator(*(f"endpoint_{p}" for p in PRODUCTS))
+    @field_validator(*(f"endpoint_{p}" for p in PRODUCTS), mode="before")
     @classmethod
-    def _url(cls, value: Optional[str]) -> Optional[str]:
-        if value and "://" not in value:
-            raise ValueError("give a URL with a scheme, such as http://127.0.0.1:8080")
+    def _url(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().startswith("{"):
+            import json
+
+            value = json.loads(value)
+        urls = value.values() if isinstance(value, dict) else [value]
+        for url in urls:
+            if url and (not isinstance(url, str) or "://" not in url):
+                raise ValueError("give a URL with a scheme, such as http://127.0.0.1:8080, or a JSON object "
+                                 'of region to URL, such as {"cn-hangzhou": "http://127.0.0.1:8080"}')
         return value or None
 
     def item_enabled(self, item_id: str) -> bool:

@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 
 from dwdiag_emulator import Emulator
 
-from conftest import make_config  # noqa: E402  (rootdir conftest on sys.path)
+from tests.emulator.conftest import make_config  # noqa: E402
 
 pytestmark = pytest.mark.emulator
 ROOT = Path(__file__).resolve().parents[2]

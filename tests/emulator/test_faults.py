@@ -14,7 +14,7 @@ from Tea.exceptions import TeaException
 
 from dwdiag_emulator import Emulator
 
-from conftest import WORLD, make_config  # noqa: E402  (rootdir conftest on sys.path)
+from tests.emulator.conftest import WORLD, make_config  # noqa: E402
 
 pytestmark = pytest.mark.emulator
 

@@ -37,7 +37,8 @@ class RunSummary(Plain):
     totals: Counts
     by_category: dict[str, Counts]
     problems: list[str] = Field(default_factory=list)  # run-level trouble a reader should know about
-    calls: dict[str, int] = Field(default_factory=dict)  # API calls per action
+    calls: dict[str, int] = Field(default_factory=dict)  # API calls per action (every attempt)
+    throttled: dict[str, int] = Field(default_factory=dict)  # throttled answers per action
 
     @classmethod
     def build(cls, findings: list[Finding], **fields) -> "RunSummary":

@@ -114,7 +114,9 @@ def _region(reg: Dict[str, Any], world: Dict[str, Any]) -> Dict[str, Any]:
         if strategy["Id"] not in {s["Id"] for s in world["security_strategies"]}:
             world["security_strategies"].append(strategy)
     trails = [{**{k: v for k, v in t.items() if k != "trail_status"}, "status": t.get("trail_status", {})}
-              for t in reg.get("platform_config", {}).get("trails", [])]
+              for t in reg.get("platform_config", {}).get("trails", [])
+              # a shadow of another region's trail is served by that region's world entry
+              if t.get("HomeRegion") in (None, reg["region"])]
     return {"dataworks": {"workspaces": list(spaces.values())},
             "maxcompute": {"projects": _projects(cs.get("maxcompute_projects", []), faults)},
             "actiontrail": {"trails": trails, "events": []}}

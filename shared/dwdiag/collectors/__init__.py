@@ -1,0 +1,1 @@
+"""Collectors: evidence per category through the client layer. They collect; they never decide."""

@@ -1,0 +1,78 @@
+"""What every collector shares: the region's session, one fetch of each list, errors kept as evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Optional, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from dwdiag.clients import ClientError, Session
+from dwdiag.clients.errors import MALFORMED
+from dwdiag.models.common import CallError
+from dwdiag.settings import Settings
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Fetched:
+    """The result of one call (or list of calls): data, or the error that took its place."""
+
+    data: Any = None
+    error: Optional[CallError] = None
+
+
+@dataclass
+class RegionContext:
+    session: Session
+    settings: Settings
+    now: datetime
+    session_for: Callable[[str], Session]  # sessions of other regions (ActionTrail sign-in storage)
+    workspace_filter: list[str] = field(default_factory=list)
+    progress: Optional[Callable[[str], None]] = None
+
+    def report(self, message: str) -> None:
+        if self.progress:
+            self.progress(f"{self.region}: {message}")
+
+    @property
+    def region(self) -> str:
+        return self.session.region
+
+    def fetch(self, fn: Callable[[], T]) -> Fetched:
+        """Run calls; a failure becomes evidence (CallError) instead of an exception."""
+        try:
+            return Fetched(fn())
+        except ClientError as err:
+            return Fetched(error=err.to_call_error(self.region))
+
+    def collect(self, service: str, operation: str, **params: Any) -> Fetched:
+        return self.fetch(lambda: self.session.client(service).collect(operation, **params))
+
+    def call(self, service: str, operation: str, **params: Any) -> Fetched:
+        return self.fetch(lambda: getattr(self.session.client(service), operation)(**params))
+
+
+def invalid(product: str, operation: str, exc: ValidationError, region: str) -> CallError:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return ClientError(product, operation, MALFORMED,
+                       f"unexpected answer at {where or 'top level'}: {first.get('msg')}").to_call_error(region)
+
+
+def parse_list(model: type[M], items: Any, product: str, operation: str, region: str) -> tuple[list[M], Optional[CallError]]:
+    """Validate API items into evidence models; a malformed answer is an error, not an empty list."""
+    try:
+        return [model.model_validate(item) for item in items or []], None
+    except ValidationError as exc:
+        return [], invalid(product, operation, exc, region)
+
+
+def parse_one(model: type[M], item: Any, product: str, operation: str, region: str) -> tuple[Optional[M], Optional[CallError]]:
+    try:
+        return model.model_validate(item), None
+    except ValidationError as exc:
+        return None, invalid(product, operation, exc, region)

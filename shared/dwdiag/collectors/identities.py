@@ -1,0 +1,72 @@
+"""Scheduling identities: RAM users that Prod compute resources run as, and their console sign-ins."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Optional
+
+from pydantic import ValidationError
+
+from dwdiag.checks.identities import scheduling_identities
+from dwdiag.collectors.base import RegionContext, invalid, parse_list, parse_one
+from dwdiag.models.common import CallError
+from dwdiag.models.data_production import (
+    DataProductionEvidence, IdentityEvidence, RamUser, SigninEvent, WorkspaceProduction,
+)
+
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+EVENT_HISTORY_DAYS = 90
+
+
+def collect(ctx: RegionContext, workspaces: list[WorkspaceProduction],
+            pool: ThreadPoolExecutor) -> tuple[Optional[CallError], list[IdentityEvidence]]:
+    ids = sorted(scheduling_identities(DataProductionEvidence(workspaces=workspaces)))
+    if not ids:
+        return None, []
+    f = ctx.collect("ram", "list_users")
+    users, err = ([], f.error) if f.error else parse_list(RamUser, f.data, "ram", "ListUsers", ctx.region)
+    if err:
+        return err, [IdentityEvidence(user_id=uid) for uid in ids]
+    by_id = {u.user_id: u for u in users}
+    futures = [pool.submit(_identity, ctx, uid, by_id.get(uid)) for uid in ids]
+    return None, [f.result() for f in futures]
+
+
+def _identity(ctx: RegionContext, uid: str, user: Optional[RamUser]) -> IdentityEvidence:
+    ident = IdentityEvidence(user_id=uid, user=user)
+    if user is None:
+        return ident  # not a RAM user of this account: nothing to look up
+    f = ctx.call("ram", "get_user", UserName=user.user_name)
+    if f.error:
+        ident.get_user_error = f.error
+    else:
+        full, ident.get_user_error = parse_one(RamUser, (f.data or {}).get("User"), "ram", "GetUser", ctx.region)
+        if full is not None:
+            ident.user = full
+    days = min(ctx.settings.login_lookback_days, EVENT_HISTORY_DAYS)
+    start, end = ctx.now - timedelta(days=days), ctx.now
+    for region in ctx.settings.signin_regions:
+        _signins(ctx, ident, region, start.strftime(ISO), end.strftime(ISO))
+    return ident
+
+
+def _signins(ctx: RegionContext, ident: IdentityEvidence, region: str, start: str, end: str) -> None:
+    session = ctx.session_for(region)
+    name = ident.user.user_name
+    # EventName first, then User: two ANDed conditions, matched exactly.
+    attributes = [{"Key": "EventName", "Value": "ConsoleSignin"}, {"Key": "User", "Value": name}]
+    f = ctx.fetch(lambda: session.client("actiontrail").collect(
+        "lookup_events", LookupAttribute=attributes, StartTime=start, EndTime=end))
+    if f.error:
+        ident.signin_errors.append(f.error.model_copy(update={"region": region}))
+        return
+    try:
+        ident.signin_events.extend(SigninEvent.from_event(e, region) for e in f.data or [])
+    except (ValidationError, AttributeError, TypeError) as exc:
+        err = invalid("actiontrail", "LookupEvents", exc, region) if isinstance(exc, ValidationError) else \
+            CallError(product="actiontrail", operation="LookupEvents", code="MalformedResponse",
+                      message=f"an event is not an object ({type(exc).__name__})", region=region)
+        ident.signin_errors.append(err)
+        return
+    ident.signin_regions.append(region)

@@ -1,0 +1,158 @@
+"""Everything collected inside one DataWorks workspace, each list fetched once for every category."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from dwdiag.checks.deployments import PROD_ENVIRONMENT, PUBLISHED, window_start_ms
+from dwdiag.collectors.base import Fetched, RegionContext, parse_list, parse_one
+from dwdiag.models.common import CallError, Workspace, same
+from dwdiag.models.computing_storage import CalcEngine, ComputeResourceGroup
+from dwdiag.models.data_production import (
+    CodeReview, DeployedItem, DeploymentDetail, DeploymentPackage, FileVersion, Member, PipelineRun,
+    PipelineRunItem, Snapshot,
+)
+from dwdiag.models.data_transmission import DataSourceGroup, SharedRule
+
+DW, LEGACY = "dataworks", "dataworks_legacy"
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Which lists the chosen categories need from each workspace."""
+
+    compute: bool = False
+    calc_engines: bool = False
+    data_sources: bool = False
+    members: bool = False
+    deployments: bool = False
+    code_reviews: bool = False
+
+
+@dataclass
+class WorkspaceFacts:
+    workspace: Workspace
+    compute: list[ComputeResourceGroup] = field(default_factory=list)
+    compute_error: Optional[CallError] = None
+    calc_engines: list[CalcEngine] = field(default_factory=list)
+    calc_engines_error: Optional[CallError] = None
+    data_sources: list[DataSourceGroup] = field(default_factory=list)
+    data_sources_error: Optional[CallError] = None
+    members: list[Member] = field(default_factory=list)
+    members_error: Optional[CallError] = None
+    packages: list[DeploymentPackage] = field(default_factory=list)
+    packages_error: Optional[CallError] = None
+    runs: list[PipelineRun] = field(default_factory=list)
+    runs_error: Optional[CallError] = None
+    reviews: list[CodeReview] = field(default_factory=list)
+    reviews_error: Optional[CallError] = None
+
+
+def gather(ctx: RegionContext, ws: Workspace, needs: Needs) -> WorkspaceFacts:
+    facts = WorkspaceFacts(ws)
+    if not ws.available:
+        return facts  # being created, frozen or deleted: the rules skip it, so nothing is fetched
+    if needs.compute:
+        facts.compute, facts.compute_error = _listed(ctx, ComputeResourceGroup, "list_compute_resources", ws)
+    if needs.calc_engines and _wants_legacy_engines(facts):
+        f = ctx.collect(LEGACY, "list_calc_engines", ProjectId=ws.id, CalcEngineType="EMR")
+        facts.calc_engines, facts.calc_engines_error = _parsed(ctx, CalcEngine, f, "ListCalcEngines")
+    if needs.members:
+        facts.members, facts.members_error = _listed(ctx, Member, "list_project_members", ws)
+    if needs.data_sources:
+        facts.data_sources, facts.data_sources_error = _listed(ctx, DataSourceGroup, "list_data_sources", ws)
+        for group in facts.data_sources:
+            for entry in group.entries:
+                f = ctx.call(DW, "list_data_source_shared_rules", DataSourceId=entry.id)
+                entry.shared_rules, entry.shared_rules_error = _parsed(
+                    ctx, SharedRule, f, "ListDataSourceSharedRules", key="DataSourceSharedRules")
+    if needs.deployments:
+        facts.packages, facts.packages_error = _packages(ctx, ws)
+        facts.runs, facts.runs_error = _pipeline_runs(ctx, ws)
+    if needs.code_reviews and ws.standard_mode:
+        facts.reviews, facts.reviews_error = _listed(ctx, CodeReview, "list_code_reviews", ws)
+    return facts
+
+
+def _wants_legacy_engines(facts: WorkspaceFacts) -> bool:
+    """The 2020 API is the second source of EMR access modes: asked only where EMR may be registered."""
+    return facts.compute_error is not None or any(g.type.strip().lower().startswith("emr") for g in facts.compute)
+
+
+def _parsed(ctx: RegionContext, model: type, f: Fetched, action: str, key: Optional[str] = None):
+    if f.error:
+        return ([] if key is None else None), f.error
+    items = f.data.get(key) if key and isinstance(f.data, dict) else f.data
+    parsed, err = parse_list(model, items, "dataworks", action, ctx.region)
+    return (parsed if err is None else ([] if key is None else None)), err
+
+
+def _listed(ctx: RegionContext, model: type, operation: str, ws: Workspace, **params: Any):
+    f = ctx.collect(DW, operation, ProjectId=ws.id, **params)
+    action = "".join(p.title() for p in operation.split("_"))
+    return _parsed(ctx, model, f, action)
+
+
+# --- deployments ------------------------------------------------------------------------------
+
+def _packages(ctx: RegionContext, ws: Workspace) -> tuple[list[DeploymentPackage], Optional[CallError]]:
+    packages, err = _listed(ctx, DeploymentPackage, "list_deployment_packages", ws, Status=PUBLISHED)
+    if err:
+        return [], err
+    start = window_start_ms(ctx.now, ctx.settings.deploy_lookback_days)
+    versions: dict[str, tuple[Optional[list[FileVersion]], Optional[CallError]]] = {}
+    # The list order is undocumented, so every page is read and filtered here.
+    # A package without an ExecuteTime in the list gets its detail read, which has one.
+    recent = [p for p in packages if p.status == PUBLISHED and (p.execute_time is None or p.execute_time >= start)]
+    for package in recent:
+        _package_detail(ctx, ws, package, versions)
+    return recent, None
+
+
+def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackage, versions: dict) -> None:
+    f = ctx.call(DW, "get_deployment_package", ProjectId=ws.id, DeploymentId=package.id)
+    if f.error:
+        package.detail_error = f.error
+        return
+    data = (f.data or {}).get("Data") or {}
+    package.detail, package.detail_error = parse_one(DeploymentDetail, data.get("Deployment") or {}, DW,
+                                                     "GetDeploymentPackage", ctx.region)
+    items, err = parse_list(DeployedItem, data.get("DeployedItems"), DW, "GetDeploymentPackage", ctx.region)
+    if err or package.detail_error:
+        package.detail_error = package.detail_error or err
+        return
+    package.items = items
+    if package.detail.to_environment != PROD_ENVIRONMENT:
+        return  # aimed at development: who wrote it does not matter
+    for item in items:
+        if item.file_id not in versions:
+            f = ctx.collect(DW, "list_file_versions", ProjectId=ws.id, FileId=item.file_id)
+            versions[item.file_id] = _parsed(ctx, FileVersion, f, "ListFileVersions", key=None)
+        item.versions, item.versions_error = versions[item.file_id]
+        if item.versions_error:
+            item.versions = None
+
+
+def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun], Optional[CallError]]:
+    runs, err = _listed(ctx, PipelineRun, "list_pipeline_runs", ws, Status="Success")
+    if err:
+        return [], err
+    start = window_start_ms(ctx.now, ctx.settings.deploy_lookback_days)
+    snapshots: dict[str, tuple] = {}
+    recent = [r for r in runs if (r.create_time or 0) >= start and _deploy_stage(r)]
+    for run in recent:
+        f = ctx.collect(DW, "list_pipeline_run_items", ProjectId=ws.id, PipelineRunId=run.id)
+        run.items, run.items_error = _parsed(ctx, PipelineRunItem, f, "ListPipelineRunItems")
+        for item in run.items:
+            if item.id not in snapshots:
+                f = ctx.collect(DW, "list_snapshots", Namespace=ws.id, ObjectId=item.id, Type="Saved")
+                snapshots[item.id] = _parsed(ctx, Snapshot, f, "ListSnapshots")
+            found, error = snapshots[item.id]
+            item.snapshots, item.snapshots_error = (None, error) if error else (found, None)
+    return recent, None
+
+
+def _deploy_stage(run: PipelineRun) -> bool:
+    return same(run.status, "Success") and any(same(s.type, "Deploy") and same(s.status, "Success")
+                                               for s in run.stages)

@@ -1,0 +1,87 @@
+"""A live sweep: collect evidence per region through the client layer, then evaluate it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Callable, Optional
+
+from dwdiag.clients import CallStats, ClientError, Credentials, Session
+from dwdiag.clients.errors import NETWORK
+from dwdiag.clients.retry import RetryPolicy
+from dwdiag.collectors.base import RegionContext
+from dwdiag.collectors.region import collect_region
+from dwdiag.errors import UserError
+from dwdiag.models.findings import Category
+from dwdiag.models.snapshot import EvidenceSnapshot
+from dwdiag.runner import RunResult, evaluate, utcnow
+from dwdiag.settings import PRODUCTS, Settings
+
+# Codes that mean the credentials themselves are wrong: no point sweeping with them.
+CREDENTIAL_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurityToken", "MissingSecurityToken",
+                    "IncompleteSignature", "InvalidAccessKeySecret")
+
+
+class Sweep:
+    """Sessions per region sharing credentials, endpoints, the deadline and one call counter."""
+
+    def __init__(self, settings: Settings, credentials: Optional[Credentials] = None,
+                 endpoints: Optional[dict] = None, retry: Optional[Callable[[Optional[float]], RetryPolicy]] = None):
+        self.settings = settings
+        self.credentials = credentials
+        self.endpoints = endpoints if endpoints is not None else {p: settings.endpoint(p) for p in PRODUCTS}
+        self.stats = CallStats()
+        self.deadline = time.monotonic() + settings.deadline_seconds if settings.deadline_seconds else None
+        self._retry = retry or (lambda deadline: RetryPolicy(deadline=deadline))
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+        self.rates = {"dataworks": settings.qps_dataworks, "maxcompute": settings.qps_maxcompute,
+                      "actiontrail_lookup": settings.qps_actiontrail_lookup, "ram": settings.qps_ram}
+
+    def session(self, region: str) -> Session:
+        with self._lock:
+            if region not in self._sessions:
+                self._sessions[region] = Session(region, self.credentials, self.endpoints, rates=self.rates,
+                                                 retry=self._retry(self.deadline), stats=self.stats)
+            return self._sessions[region]
+
+    def whoami(self, region: str) -> Optional[str]:
+        """Check the credentials once before the sweep; wrong ones stop the run with one clear line."""
+        try:
+            return str(self.session(region).client("sts").get_caller_identity().get("AccountId") or "") or None
+        except ClientError as err:
+            if err.code.startswith(CREDENTIAL_CODES) or err.http_status == 401:
+                raise UserError(f"the Alibaba Cloud credentials were rejected: {err.code}. Check "
+                                "ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN.") from None
+            if err.code == NETWORK:
+                raise UserError(f"cannot reach the STS endpoint of {region} ({err.message}); check the network "
+                                "or DWDIAG_ENDPOINT_STS") from None
+            return None  # GetCallerIdentity needs no permission; anything else is not worth stopping for
+        except Exception as exc:  # noqa: BLE001 - the credential chain found nothing usable
+            raise UserError(f"no usable Alibaba Cloud credentials ({type(exc).__name__}); set "
+                            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET") from None
+
+
+def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories: Optional[list[Category]] = None,
+         sweep: Optional[Sweep] = None, now: Optional[datetime] = None, source: str = "scan",
+         progress: Optional[Callable[[str], None]] = None) -> RunResult:
+    started = utcnow()
+    now = now or started
+    regions = list(regions or settings.regions)
+    categories = list(categories or settings.categories)
+    sweep = sweep or Sweep(settings)
+    account = sweep.whoami(regions[0])
+
+    def one(region: str):
+        ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress)
+        return collect_region(ctx, categories, workers=settings.workers)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
+        collected = list(pool.map(one, regions))
+    snapshot = EvidenceSnapshot(collected_at=now, account_id=account, regions=collected)
+    result = evaluate(snapshot, settings, categories=categories, now=now, source=source, started_at=started)
+    result.summary.calls = dict(sorted(sweep.stats.calls.items()))
+    result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
+    return result

@@ -1,0 +1,88 @@
+"""Canary values in every secret the sweep can see; none may come out anywhere."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dwdiag.cli import main
+from dwdiag.clients.retry import RetryPolicy
+from dwdiag_emulator import Emulator
+from tests.live.conftest import WORLD_NOW
+
+CANARIES = {
+    "ak_secret": "CANARY-ak-secret-7f3a9",
+    "sts_token": "CANARY-sts-token-41c2e",
+    "ds_password": "CANARY-ds-password-9b1d",
+    "ds_access_key": "CANARY-ds-accesskey-c07e",
+    "ds_string_password": "CANARY-ds-json-string-pw-55aa",
+}
+
+
+def canary_world() -> dict:
+    text = resources.files("dwdiag_emulator.worlds").joinpath("demo.yaml").read_text()
+    world = yaml.safe_load(text)
+    world["credentials"]["sts_tokens"] = [{"AccessKeyId": "STS.canary", "AccessKeySecret": CANARIES["ak_secret"],
+                                           "SecurityToken": CANARIES["sts_token"]}]
+    hz = world["regions"]["cn-hangzhou"]["dataworks"]["workspaces"]
+    retail = next(w for w in hz if w["Id"] == 10001)
+    mysql = next(d for d in retail["data_sources"] if d["Name"] == "mysql_orders")
+    mysql["DataSource"][0]["ConnectionProperties"]["password"] = CANARIES["ds_password"]
+    oss = next(d for d in retail["data_sources"] if d["Name"] == "oss_raw")
+    oss["DataSource"][0]["ConnectionProperties"]["accessKey"] = CANARIES["ds_access_key"]
+    props = dict(mysql["DataSource"][1]["ConnectionProperties"], password=CANARIES["ds_string_password"])
+    mysql["DataSource"][1]["ConnectionProperties"] = json.dumps(props)
+    # Failures too, so error paths and their messages are searched as well.
+    world.setdefault("faults", []).extend([
+        {"actions": ["ListProjectMembers"], "kind": "forbidden"},
+        {"product": "maxcompute", "actions": ["GetProject"], "kind": "non_json"},
+        {"actions": ["DescribeTrails"], "kind": "error", "status": 503, "code": "ServiceUnavailable"},
+    ])
+    return world
+
+
+@pytest.fixture
+def canary_env(monkeypatch):
+    emu = Emulator(canary_world())
+    with emu.running():
+        for product in ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS"):
+            monkeypatch.setenv(f"DWDIAG_ENDPOINT_{product}", json.dumps({r: emu.url(r) for r in emu.endpoints}))
+        monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.canary")
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", CANARIES["ak_secret"])
+        monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", CANARIES["sts_token"])
+        monkeypatch.setattr("dwdiag.scan.utcnow", lambda: WORLD_NOW)
+        monkeypatch.setattr("dwdiag.scan.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001,
+                                                                         max_attempts=2))
+        yield emu
+
+
+def test_no_canary_in_any_output(canary_env, capsys, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)  # every logger, third-party ones included
+    outputs = []
+    for fmt, folder in (("json", tmp_path / "json"), ("table", tmp_path / "table")):
+        assert main(["scan", "--format", fmt, "--output", str(folder), "--all"]) == 0
+        captured = capsys.readouterr()
+        outputs += [captured.out, captured.err]
+    assert '"status": "error"' in outputs[0], "the run did fail somewhere"
+    assert "[REDACTED]" in "".join(p.read_text() for p in tmp_path.rglob("*.json"))
+    outputs.append(caplog.text)
+    outputs += [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
+    for name, canary in CANARIES.items():
+        for text in outputs:
+            assert canary not in text, f"{name} leaked"
+
+
+def test_rejected_credentials_say_so_without_the_secret(canary_env, capsys, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "CANARY-wrong-secret-0d0d")
+    assert main(["scan", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert "credentials were rejected" in captured.err and captured.out == ""
+    for text in (captured.err, captured.out):
+        assert "CANARY" not in text
