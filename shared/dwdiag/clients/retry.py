@@ -67,8 +67,8 @@ class RetryPolicy:
         while True:
             try:
                 return fn()
-            except ClientError:
-                raise
+            except ClientError as exc:  # raised by our own checks of an answer: judged the same way
+                err = exc
             except Exception as exc:  # noqa: BLE001 - every SDK failure is translated, then judged
                 err = on_error(exc)
             attempt += 1

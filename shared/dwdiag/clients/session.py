@@ -141,8 +141,9 @@ class Client:
             raise ClientError(self.product, op.action, DEADLINE, "the run's deadline came while waiting for quota")
         s.stats.count(op.key)
         body = self._generic(op, params) if op.generic else self._typed(op, params)
-        if not isinstance(body, dict):
-            raise ClientError(self.product, op.action, MALFORMED, "the answer is not a JSON object")
+        if not isinstance(body, dict) or not (body.get("RequestId") or body.get("requestId")):
+            # Every real answer names its request; the SDK turns a `[]` or `null` body into an empty model.
+            raise ClientError(self.product, op.action, MALFORMED, "the answer is not a JSON object with a RequestId")
         if body.get("Success") is False:
             raise ClientError(self.product, op.action, str(body.get("ErrorCode") or UNSUCCESSFUL),
                               str(body.get("ErrorMessage") or "the answer says Success: false"),
@@ -226,7 +227,10 @@ def _pages(client: Client, op: Operation, pg: Paging, params: dict[str, Any]) ->
             number += 1
             continue
         token = next((t for t in (dig(body, p) for p in pg.token_paths) if t), None)
-        if not token or (pg.truncated and dig(body, pg.truncated) is False):
+        truncated = dig(body, pg.truncated) if pg.truncated else None
+        if truncated is True and not token:
+            raise ClientError(client.product, op.action, PAGINATION, "the answer says IsTruncated but gives no Marker")
+        if not token or truncated is False:
             return
         if token in tokens:
             raise ClientError(client.product, op.action, PAGINATION, "the answer repeated a page token")
