@@ -81,8 +81,8 @@ def test_keys_cannot_escape_the_folder(tmp_path):
     assert store.read("missing.json") is None
 
 
-def test_oss_urls_are_refused_clearly(tmp_path):
-    with pytest.raises(ValueError, match="local folder"):
+def test_oss_without_a_region_is_refused_clearly(tmp_path):
+    with pytest.raises(ValueError, match="DWDIAG_OSS_REGION.*local folder"):
         open_store("oss://bucket/prefix")
     assert isinstance(open_store(os.fspath(tmp_path)), LocalStore)
     assert Path(open_store(str(tmp_path)).location("x.json")).parent == tmp_path

@@ -19,8 +19,9 @@ from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.render import findings_report, items_table
 from dwdiag.runner import RunResult, evaluate
 from dwdiag.settings import ENV_PREFIX, Settings, unknown_environment_settings
-from dwdiag.store import open_store
-from dwdiag.store.layout import publish, run_prefix
+from dwdiag.store import open_store, store_from_settings
+from dwdiag.publisher import publish_run
+from dwdiag.store.layout import run_prefix
 
 DEMO_OUTPUT = "dwdiag-output"
 CATEGORIES = [c.value for c in Category]
@@ -75,13 +76,17 @@ def _parse_now(value: Optional[str]) -> Optional[datetime]:
     return moment
 
 
-def _emit(result: RunResult, args: argparse.Namespace) -> None:
+def _emit(result: RunResult, args: argparse.Namespace, settings: Optional[Settings] = None,
+          alerts: bool = False, sender=None) -> None:
     keys: list[str] = []
-    if args.output:
-        try:
-            keys = publish(open_store(args.output), result)
-        except (OSError, ValueError) as exc:
-            raise UserError(f"cannot write results to {args.output}: {exc}") from None
+    settings = settings or Settings()
+    where = args.output or (f"oss://{settings.oss_bucket}/{settings.oss_prefix}" if settings.oss_bucket else None)
+    try:
+        store = store_from_settings(settings, args.output)
+        if store is not None:
+            keys = publish_run(store, result, settings, alerts=alerts, sender=sender).keys
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot write results to {where}: {exc}") from None
     if args.format == "json":
         json.dump(result.document(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -89,7 +94,7 @@ def _emit(result: RunResult, args: argparse.Namespace) -> None:
         print(findings_report(result.findings, result.summary, show_all=args.all))
     sys.stdout.flush()
     if keys:
-        print(f"dwdiag: wrote {len(keys)} objects under {Path(args.output) / run_prefix(result)}", file=sys.stderr)
+        print(f"dwdiag: wrote {len(keys)} objects under {store.location(run_prefix(result))}", file=sys.stderr)
 
 
 def cmd_items(args: argparse.Namespace) -> int:
@@ -107,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     categories = [Category(c) for c in args.category] or None
     result = evaluate(snapshot, settings, categories=categories, regions=args.region or None,
                       now=_parse_now(args.now))
-    _emit(result, args)
+    _emit(result, args, settings)  # a re-evaluation never alerts
     return 0
 
 
@@ -138,7 +143,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                       categories=[Category(c) for c in args.category] or None, progress=progress)
     finally:
         progress.clear()
-    _emit(result, args)
+    _emit(result, args, settings, alerts=not args.no_alert)
     return 0
 
 
@@ -157,7 +162,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress)
     finally:
         progress.clear()
-    _emit(result, args)
+    # The demo has no robot to talk to: the message it would send is written beside the run instead.
+    preview = None if args.no_alert or not args.output else _preview_writer(args.output, result)
+    _emit(result, args, settings, alerts=preview is not None, sender=preview)
+    return 0
+
+
+def _preview_writer(output: str, result: RunResult):
+    store = open_store(output)
+
+    def write(body: dict) -> None:
+        key = f"{run_prefix(result)}/dingtalk-preview"
+        sent = store.read(f"{key}.json") or {"messages": []}
+        sent["messages"].append(body)
+        store.write(f"{key}.json", sent)
+        texts = [m.get("markdown", {}).get("text", "") for m in sent["messages"]]
+        store.write_text(f"{key}.md", "\n\n---\n\n".join(texts) + "\n", "text/markdown; charset=utf-8")
+
+    return write
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    """Run a category on the deployed functions (aliyun-fc2) and print what they answer."""
+    from dwdiag.clients import Credentials
+    from dwdiag.fc.fanout import Target, fc_endpoint, invoke
+    from dwdiag.runner import new_run_id, utcnow
+    from dwdiag.scan import Sweep
+
+    settings = load_settings()
+    credentials = Credentials.from_environment()
+    if credentials is None:
+        raise UserError("dwdiag invoke needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    home = settings.fc_region or settings.regions[0]
+    account = "" if settings.endpoint_fc else (Sweep(settings, credentials).whoami(home) or "")
+    target = Target(settings.fc_service, settings.fc_function_prefix + args.category.replace("_", "-"))
+    # The run id travels in the payload, so FC's retries of this invocation overwrite one run.
+    payload = {"run_id": new_run_id(utcnow()), "alert": not args.no_alert}
+    if args.region:
+        payload["regions"] = args.region
+    try:
+        response = invoke(fc_endpoint(account, home, settings.endpoint_fc), credentials, target, payload,
+                          asynchronous=not args.sync, timeout=900 if args.sync else 30)
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from None
+    if args.sync:
+        data = response.data.decode("utf-8", errors="replace") if isinstance(response.data, bytes) else response.data
+        print(data)
+    else:
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        print(json.dumps({"queued": True, "run_id": payload["run_id"], "function": target.function,
+                          "request_id": headers.get("x-fc-request-id", "")}))
     return 0
 
 
@@ -190,6 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     results_options(scan, None)
     scan.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
     scan.set_defaults(func=cmd_scan)
+
+    inv = sub.add_parser("invoke", help="run a category on the deployed Function Compute functions")
+    inv.add_argument("--category", required=True, choices=CATEGORIES)
+    inv.add_argument("--region", action="append", default=[], help="region to sweep (repeatable; default: the "
+                     "function's DWDIAG_REGIONS)")
+    inv.add_argument("--sync", action="store_true", help="wait for the run and print its summary")
+    inv.add_argument("--no-alert", action="store_true", help="ask the run not to send the DingTalk alert")
+    inv.set_defaults(func=cmd_invoke)
 
     demo = sub.add_parser("demo", help="run the same sweep against the emulated demo tenant (no cloud account)")
     results_options(demo, DEMO_OUTPUT)

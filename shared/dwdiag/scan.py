@@ -66,7 +66,7 @@ class Sweep:
 
 def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories: Optional[list[Category]] = None,
          sweep: Optional[Sweep] = None, now: Optional[datetime] = None, source: str = "scan",
-         progress: Optional[Callable[[str], None]] = None) -> RunResult:
+         progress: Optional[Callable[[str], None]] = None, run_id: Optional[str] = None) -> RunResult:
     started = utcnow()
     now = now or started
     regions = list(regions or settings.regions)
@@ -81,7 +81,8 @@ def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories:
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
         collected = list(pool.map(one, regions))
     snapshot = EvidenceSnapshot(collected_at=now, account_id=account, regions=collected)
-    result = evaluate(snapshot, settings, categories=categories, now=now, source=source, started_at=started)
+    result = evaluate(snapshot, settings, categories=categories, now=now, source=source, started_at=started,
+                      run_id=run_id)
     result.summary.calls = dict(sorted(sweep.stats.calls.items()))
     result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
     return result

@@ -75,16 +75,24 @@ class Settings(BaseSettings):
     endpoint_oss: Endpoint = None
     endpoint_fc: Endpoint = None
 
+    # The deployed functions, for fan-out and `dwdiag invoke` (names as in template.yml).
+    fc_service: str = "dwdiag"
+    fc_function_prefix: str = "dwdiag-"
+    fc_region: Optional[str] = None  # where the functions run; default the first region
+
     # Where results go, and who hears about them.
     oss_bucket: Optional[str] = None
     oss_prefix: str = ""
     oss_region: Optional[str] = None
     dingtalk_webhook: Optional[SecretStr] = None
     dingtalk_secret: Optional[SecretStr] = None
+    alert_min_risk: RiskLevel = RiskLevel.medium  # new or regressed fails below this level are not announced
+    alert_always: bool = False  # send a digest even when nothing changed
+    alert_at_mobiles: StrList = Field(default_factory=list)  # @ these numbers when a new finding is high risk
 
     @field_validator(
         "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",
-        "signin_regions", "categories", mode="before",
+        "signin_regions", "categories", "alert_at_mobiles", mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -68,6 +68,17 @@ class Finding(BaseModel):
     suggestion: str
     evidence: dict[str, Any]
     fingerprint: str
+    # Set when the run is compared with the previous one (see dwdiag.diff); absent otherwise.
+    state: Optional[Literal["new", "existing", "resolved"]] = None
+    first_seen: Optional[str] = None
+    regression: Optional[bool] = None
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        for key in DIFF_FIELDS:
+            if data[key] is None:
+                del data[key]
+        return data
+
+
+DIFF_FIELDS = ("state", "first_seen", "regression")

@@ -39,6 +39,8 @@ class RunSummary(Plain):
     problems: list[str] = Field(default_factory=list)  # run-level trouble a reader should know about
     calls: dict[str, int] = Field(default_factory=dict)  # API calls per action (every attempt)
     throttled: dict[str, int] = Field(default_factory=dict)  # throttled answers per action
+    changes: dict[str, int] = Field(default_factory=dict)  # new, existing, resolved, regressions vs the last run
+    alerts: dict[str, str] = Field(default_factory=dict)  # region -> sent, unchanged, failed: ..., pending
 
     @classmethod
     def build(cls, findings: list[Finding], **fields) -> "RunSummary":

@@ -1,4 +1,4 @@
-"""The store: one small interface (write, read, exists) over a local folder (and, later, OSS)."""
+"""The store: one small interface (write, read, exists) over a local folder or an OSS bucket."""
 
 from __future__ import annotations
 
@@ -6,19 +6,51 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+if TYPE_CHECKING:  # typing only: importing the store must not load the client layer or any SDK
+    from dwdiag.clients.credentials import Credentials
+    from dwdiag.settings import Settings
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 
 
 class Store(Protocol):
     def write(self, key: str, data: Any) -> None: ...
 
+    def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None: ...
+
     def read(self, key: str) -> Optional[Any]: ...
+
+    def exists(self, key: str) -> bool: ...
 
     def location(self, key: str) -> str: ...
 
 
+class StoreError(OSError):
+    """A store operation failed. An OSError, so callers that already handle file errors handle this too.
+
+    The message names the bucket, the key and the service's error code; it is built from those fields
+    only, never from the request, so it cannot carry the AccessKey secret or the security token.
+    """
+
+    def __init__(self, message: str, *, bucket: str = "", key: str = "", code: str = "",
+                 status: Optional[int] = None, request_id: str = "") -> None:
+        super().__init__(message)
+        self.bucket, self.key, self.code, self.status, self.request_id = bucket, key, code, status, request_id
+
+
 def encode(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def key_parts(key: str) -> list[str]:
+    """The parts of a store key; empty parts (double slashes) are dropped, '.' and '..' refused."""
+    parts = [p for p in key.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise ValueError(f"bad store key {key!r}")
+    return parts
 
 
 class LocalStore:
@@ -28,18 +60,22 @@ class LocalStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        parts = [p for p in key.split("/") if p]
-        if not parts or any(p in (".", "..") for p in parts):
-            raise ValueError(f"bad store key {key!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*key_parts(key))
 
     def write(self, key: str, data: Any) -> None:
+        self._write_bytes(key, encode(data))
+
+    def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None:
+        # A file has no content type; the argument is accepted so both stores take the same calls.
+        self._write_bytes(key, text.encode("utf-8"))
+
+    def _write_bytes(self, key: str, body: bytes) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(encode(data))
+                fh.write(body)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -53,11 +89,44 @@ class LocalStore:
             return None
         return json.loads(path.read_text(encoding="utf-8"))
 
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def location(self, key: str) -> str:
         return str(self._path(key))
 
 
-def open_store(destination: str) -> Store:
-    if destination.startswith("oss://"):
-        raise ValueError("writing to OSS is not available in this version; give a local folder to --output")
-    return LocalStore(destination)
+def open_store(destination: str, settings: Optional["Settings"] = None,
+               credentials: Optional["Credentials"] = None) -> Store:
+    """A folder path, or oss://bucket/prefix (region and endpoint from the DWDIAG_OSS_* settings)."""
+    if not destination.startswith("oss://"):
+        return LocalStore(destination)
+    bucket, _, prefix = destination[len("oss://"):].partition("/")
+    if not bucket:
+        raise ValueError(f"{destination!r} names no bucket; write oss://bucket/prefix")
+    try:
+        return _oss_store(bucket, prefix, settings, credentials)
+    except ValueError as exc:
+        # The CLI shows this to someone who may have no cloud account: say what else works.
+        raise ValueError(f"cannot write to {destination}: {exc} (or give a local folder instead)") from None
+
+
+def store_from_settings(settings: "Settings", output: Optional[str],
+                        credentials: Optional["Credentials"] = None) -> Optional[Store]:
+    """--output wins; else the DWDIAG_OSS_BUCKET bucket under DWDIAG_OSS_PREFIX; else no store."""
+    if output:
+        return open_store(output, settings, credentials)
+    if settings.oss_bucket:
+        return _oss_store(settings.oss_bucket, settings.oss_prefix, settings, credentials)
+    return None
+
+
+def _oss_store(bucket: str, prefix: str, settings: Optional["Settings"],
+               credentials: Optional["Credentials"]) -> Store:
+    from dwdiag.settings import Settings
+    from dwdiag.store.oss import OssStore, endpoint_for
+
+    settings = settings if settings is not None else Settings()
+    region = settings.oss_region
+    return OssStore(bucket, prefix, region=region, credentials=credentials,
+                    endpoint=endpoint_for(settings.endpoint_oss, region))

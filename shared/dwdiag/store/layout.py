@@ -7,15 +7,22 @@ latest/<region>/<category>.json      written last, so it never points at a half-
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Optional
 
+from dwdiag.diff import Diff
 from dwdiag.models.findings import Category, Finding
+from dwdiag.redact import redact
 from dwdiag.runner import RunResult
 from dwdiag.store import Store
 
 
 def run_prefix(result: RunResult) -> str:
-    return f"runs/{result.summary.started_at:%Y-%m-%d}/{result.run_id}"
+    """The run's folder. The date comes from the run id when it has one, so every shard of a
+    fanned-out run (started at different moments, maybe across midnight) writes to one folder."""
+    stamp = re.match(r"^(\d{4})(\d{2})(\d{2})T", result.run_id)
+    date = "-".join(stamp.groups()) if stamp else f"{result.summary.started_at:%Y-%m-%d}"
+    return f"runs/{date}/{result.run_id}"
 
 
 def category_key(result: RunResult, region: str, category: Category, name: str) -> str:
@@ -26,18 +33,25 @@ def latest_key(region: str, category: Category) -> str:
     return f"latest/{region}/{category.value}.json"
 
 
-def _findings_doc(result: RunResult, region: str, category: Category, findings: list[Finding]) -> dict[str, Any]:
-    return {
+def _findings_doc(result: RunResult, region: str, category: Category, findings: list[Finding],
+                  diff: Optional[Diff] = None) -> dict[str, Any]:
+    doc = {
         "run_id": result.run_id,
         "region": region,
         "category": category.value,
         "evaluated_at": result.summary.evaluated_at.isoformat(),
         "findings": [f.public() for f in findings],
     }
+    if diff is not None:
+        doc["resolved"] = [dict(f, state="resolved") for f in diff.resolved if f["fingerprint"] not in
+                           {x.fingerprint for x in findings}]
+        doc["carried"] = diff.carried
+    return doc
 
 
-def publish(store: Store, result: RunResult) -> list[str]:
+def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Category], Diff]] = None) -> list[str]:
     """Write one run; returns the keys written, in order."""
+    diffs = diffs or {}
     written: list[str] = []
     parts: list[tuple[str, Category, list[Finding]]] = []
     for region_ev in result.snapshot.regions:
@@ -48,18 +62,18 @@ def publish(store: Store, result: RunResult) -> list[str]:
             findings = [f for f in result.findings if f.region == region and f.category is category]
             evidence = region_ev.for_category(category)
             key = category_key(result, region, category, "findings.json")
-            store.write(key, _findings_doc(result, region, category, findings))
+            store.write(key, _findings_doc(result, region, category, findings, diffs.get((region, category))))
             written.append(key)
             if evidence is not None:
                 key = category_key(result, region, category, "evidence.json")
-                store.write(key, evidence.model_dump(mode="json", by_alias=True, exclude_none=True))
+                store.write(key, redact(evidence.model_dump(mode="json", by_alias=True, exclude_none=True)))
                 written.append(key)
             parts.append((region, category, findings))
     key = f"{run_prefix(result)}/summary.json"
     store.write(key, result.summary.model_dump(mode="json"))
     written.append(key)
     for region, category, findings in parts:
-        doc = _findings_doc(result, region, category, findings)
+        doc = _findings_doc(result, region, category, findings, diffs.get((region, category)))
         doc["run_path"] = run_prefix(result)
         store.write(latest_key(region, category), doc)
         written.append(latest_key(region, category))

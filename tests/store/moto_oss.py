@@ -1,0 +1,66 @@
+"""Test-only shim: moto's S3 app served alone on 127.0.0.1, so the OSS SDK can talk to it.
+
+Why not moto's multi-service server: it picks a backend from the Authorization credential scope,
+and OSS V4 signs for service `oss`, which it does not know (HTTP 500). Served alone, the S3 app
+answers everything. moto's XML carries the S3 namespace, which the OSS SDK's parser does not
+expect (lists come back empty), so the middleware strips it. moto does not verify signatures.
+See reference/platform.md section 5.3, workaround A.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+from werkzeug.serving import make_server
+
+S3_NAMESPACE = b' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+
+class OssCompat:
+    """WSGI middleware: record each request's method, path and headers, and drop the S3 xmlns."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        with self._lock:
+            self.requests.append({"method": environ["REQUEST_METHOD"], "path": environ.get("PATH_INFO", ""),
+                                  "headers": headers})
+        captured: dict[str, Any] = {}
+
+        def capture(status, response_headers, exc_info=None):
+            captured["status"], captured["headers"] = status, response_headers
+
+        body = b"".join(self.app(environ, capture)).replace(S3_NAMESPACE, b"")
+        fixed = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in captured["headers"]]
+        start_response(captured["status"], fixed)
+        return [body]
+
+
+class LocalServer:
+    """A threaded WSGI server on 127.0.0.1 and a free port; stop() shuts it down and frees the port."""
+
+    def __init__(self, app: Callable, request_handler: Any = None) -> None:
+        kwargs = {"request_handler": request_handler} if request_handler else {}
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, **kwargs)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-wsgi", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+def start_moto_s3() -> tuple[LocalServer, OssCompat]:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
+
+    app = OssCompat(create_backend_app("s3"))
+    return LocalServer(app, MotoRequestHandler), app

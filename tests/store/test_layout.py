@@ -1,0 +1,104 @@
+"""The real layout writer into both stores: the objects, their JSON, and latest/ written last."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dwdiag.cli import demo_snapshot
+from dwdiag.models.findings import Category
+from dwdiag.runner import evaluate
+from dwdiag.settings import Settings
+from dwdiag.store import LocalStore
+from dwdiag.store.layout import publish
+
+
+class Recording:
+    """Wraps any store and records the order of writes (publish only sees the Store interface)."""
+
+    def __init__(self, store):
+        self.store, self.order = store, []
+
+    def write(self, key, data):
+        self.order.append(key)
+        self.store.write(key, data)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return evaluate(demo_snapshot(), Settings())
+
+
+def _objects_local(root):
+    return {p.relative_to(root).as_posix(): json.loads(p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+
+
+def _objects_oss(s3, bucket, prefix):
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    assert all(k.startswith(prefix) for k in keys)
+    out = {}
+    for key in keys:
+        obj = s3.get_object(Bucket=bucket, Key=key)
+        assert obj["ContentType"] == "application/json; charset=utf-8", key
+        out[key[len(prefix):]] = json.loads(obj["Body"].read())
+    return out
+
+
+@pytest.fixture(params=["local", "oss"])
+def published(request, tmp_path, result):
+    if request.param == "local":
+        store = Recording(LocalStore(tmp_path))
+        written = publish(store, result)
+        return store, written, _objects_local(tmp_path), None
+    s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
+    seen = request.getfixturevalue("requests_seen")
+    store = Recording(request.getfixturevalue("oss_store"))
+    written = publish(store, result)
+    return store, written, _objects_oss(s3, bucket, "results/"), seen()
+
+
+def test_objects_and_contents(published, result):
+    store, written, objects, _ = published
+    run = f"runs/{result.summary.started_at:%Y-%m-%d}/{result.run_id}"
+    assert sorted(objects) == sorted(written) == sorted(store.order)
+    for region in ("cn-hangzhou", "ap-southeast-1"):
+        for category in Category:
+            doc = objects[f"{run}/{region}/{category.value}/findings.json"]
+            assert doc["run_id"] == result.run_id and doc["region"] == region
+            mine = [f.public() for f in result.findings if f.region == region and f.category is category]
+            assert doc["findings"] == mine
+            assert f"{run}/{region}/{category.value}/evidence.json" in objects
+            latest = objects[f"latest/{region}/{category.value}.json"]
+            assert latest["run_id"] == result.run_id and latest["run_path"] == run
+            assert latest["findings"] == doc["findings"]
+    summary = objects[f"{run}/summary.json"]
+    assert summary["run_id"] == result.run_id and summary["findings"] == len(result.findings)
+
+
+def test_latest_pointers_are_written_after_the_run(published, result):
+    store, _, _, seen = published
+    first_latest = min(i for i, k in enumerate(store.order) if k.startswith("latest/"))
+    assert first_latest > 0 and all(k.startswith("latest/") for k in store.order[first_latest:])
+    assert all(k.startswith("runs/") for k in store.order[:first_latest])
+    assert store.order.index(f"runs/{result.summary.started_at:%Y-%m-%d}/{result.run_id}/summary.json") \
+        < first_latest
+    if seen is not None:
+        # The server saw the PUTs in the same order: each write finished before the next began.
+        puts = [r["path"].split("/results/", 1)[1] for r in seen if r["method"] == "PUT"]
+        assert puts == store.order
+
+
+def test_a_repeated_run_overwrites_its_own_objects(tmp_path, result, request):
+    for store, list_keys in ((LocalStore(tmp_path), lambda: sorted(_objects_local(tmp_path))),
+                             (request.getfixturevalue("oss_store"),
+                              lambda: sorted(_objects_oss(request.getfixturevalue("s3"),
+                                                          request.getfixturevalue("bucket"), "results/")))):
+        first = publish(store, result)
+        before = list_keys()
+        assert publish(store, result) == first
+        assert list_keys() == before == sorted(first)
