@@ -49,22 +49,23 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
 
 
 def publish_run(store: Store, result: RunResult, settings: Settings, *, alerts: bool = True,
-                sender: Optional[Callable[[dict], None]] = None) -> Published:
+                sender: Optional[Callable[[dict], None]] = None, deadline: Optional[float] = None) -> Published:
+    """`deadline` is a time.monotonic() value: waiting out DingTalk's rate limit stops there."""
     out = Published(diffs=diff_run(store, result))
     out.keys = publish(store, result, out.diffs)
     if alerts and (sender is not None or settings.dingtalk_webhook is not None):
-        send = sender or _dingtalk(settings)
+        send = sender or _dingtalk(settings, deadline)
         out.alerts = _alert(store, result, settings, out.diffs, send)
         result.summary.alerts = out.alerts
         store.write(f"{run_prefix(result)}/summary.json", result.summary.model_dump(mode="json"))
     return out
 
 
-def _dingtalk(settings: Settings) -> Callable[[dict], None]:
+def _dingtalk(settings: Settings, deadline: Optional[float]) -> Callable[[dict], None]:
     from dwdiag.alert.dingtalk import DingTalk
 
     secret = settings.dingtalk_secret.get_secret_value() if settings.dingtalk_secret else None
-    return DingTalk(settings.dingtalk_webhook.get_secret_value(), secret).send
+    return DingTalk(settings.dingtalk_webhook.get_secret_value(), secret, deadline=deadline).send
 
 
 def digest_for(result: RunResult, region: str, diffs: dict, settings: Settings, location: str) -> Any:
