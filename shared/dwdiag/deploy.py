@@ -1,0 +1,150 @@
+"""Deployment facts derived from the code: function names, package paths and the RAM policy.
+
+`template.yml` (FC 2.0, ROS `Aliyun::Serverless-2018-04-03`) and `s.yaml` (Serverless Devs, FC 3.0)
+are written by hand; the deployment tests check them against this module, so the policy's action
+list comes from the client layer's operation table and nowhere else. `scripts/deploy policy` prints
+the same document. Nothing here is used at run time (handlers, scan, store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from dwdiag.clients.operations import read_actions
+from dwdiag.models.findings import Category
+
+SERVICE_NAME = "dwdiag"  # the FC 2.0 service; FC 3.0 has no services
+PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function
+
+# What the store does with OSS: PutObject to write, GetObject to read the previous run's `latest/`
+# pointer and pending alerts. HeadObject (Store.exists) is authorized as oss:GetObject. Nothing lists
+# objects, so oss:ListObjects is not granted.
+STORE_ACTIONS = ("oss:GetObject", "oss:PutObject")
+# Fan-out: a handler invokes its own function asynchronously, once per region or shard.
+INVOKE_ACTIONS = ("fc:InvokeFunction",)
+
+# Async retries after the function itself failed (FC's default is 3). 2: the handlers never raise for a
+# bad event (they answer an error), and failed API calls end as `error` findings inside the run, so
+# what does raise is the infrastructure: OSS unreachable while storing, the instance dying. Those are
+# worth another try, and a retry is safe: the run id comes from the timer event, so it overwrites the
+# same run and the alert marker keeps DingTalk from hearing twice. Not 3, because a retried fan-out
+# parent dispatches its shards again and a sweep that timed out spends its quota again.
+MAX_ASYNC_RETRY_ATTEMPTS = 2
+# A nightly event still queued after 12 hours is dropped rather than run next to the next night's.
+MAX_ASYNC_EVENT_AGE_SECONDS = 43_200
+
+
+def function_name(category: Category | str) -> str:
+    """`dwdiag-computing-storage` for `computing_storage`."""
+    return f"{SERVICE_NAME}-{Category(category).value.replace('_', '-')}"
+
+
+def functions() -> dict[str, str]:
+    """Function name -> category, in the catalog's order."""
+    return {function_name(c): c.value for c in Category}
+
+
+def package_zip(category: Category | str) -> str:
+    """The code package scripts/package builds for a function, relative to the project root."""
+    return f"{PACKAGE_DIR}/{function_name(category)}.zip"
+
+
+def function_arn(name: str, edition: str = "fc2") -> str:
+    if edition == "fc2":
+        return f"acs:fc:*:*:services/{SERVICE_NAME}/functions/{name}"
+    if edition == "fc3":
+        return f"acs:fc:*:*:functions/{name}"
+    raise ValueError(f"edition is fc2 or fc3, not {edition!r}")
+
+
+def policy_document(bucket: str, prefix: str, edition: str = "fc2") -> dict[str, Any]:
+    """The RAM policy of the functions' role: the collectors' read actions, the store, self-invocation.
+
+    `bucket` and `prefix` may be deploy-time placeholders (`${OssBucket}` in template.yml's `!Sub`).
+    """
+    return {
+        "Version": "1",
+        "Statement": [
+            {"Effect": "Allow", "Action": read_actions(), "Resource": "*"},
+            {"Effect": "Allow", "Action": sorted(STORE_ACTIONS), "Resource": [f"acs:oss:*:*:{bucket}/{prefix}*"]},
+            {"Effect": "Allow", "Action": sorted(INVOKE_ACTIONS),
+             "Resource": [function_arn(name, edition) for name in functions()]},
+        ],
+    }
+
+
+def granted_actions(policy: dict[str, Any]) -> set[str]:
+    actions: set[str] = set()
+    for statement in policy.get("Statement", []):
+        if statement.get("Effect") != "Allow":
+            continue
+        value = statement.get("Action", [])
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def needed_actions() -> set[str]:
+    return set(read_actions()) | set(STORE_ACTIONS) | set(INVOKE_ACTIONS)
+
+
+def action_mismatch(policy: dict[str, Any], needed: Optional[set[str]] = None) -> tuple[list[str], list[str]]:
+    """(actions the code calls that the policy lacks, actions the policy grants that nobody calls)."""
+    needed = needed_actions() if needed is None else needed
+    granted = granted_actions(policy)
+    return sorted(needed - granted), sorted(granted - needed)
+
+
+# --- reading the templates: ROS short-form tags (!Ref, !Sub, ...) become their long form ---------------
+
+def _yaml_loader() -> Any:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct(loader: Any, suffix: str, node: Any) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+    Loader.add_multi_constructor("!", construct)
+    return Loader
+
+
+def load_yaml(path: Path | str) -> Any:
+    """Parse template.yml or s.yaml; `!Ref X` reads as {"Ref": "X"}, `!Sub s` as {"Fn::Sub": s}."""
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dwdiag.deploy", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("policy", help="print the functions' RAM policy document as JSON")
+    p.add_argument("--bucket", required=True)
+    p.add_argument("--prefix", default="")
+    p.add_argument("--edition", choices=("fc2", "fc3"), default="fc2",
+                   help="fc2: template.yml's service-based function ARNs; fc3: s.yaml's")
+    sub.add_parser("functions", help="print function name and category, one per line")
+    args = parser.parse_args(argv)
+    if args.command == "policy":
+        json.dump(policy_document(args.bucket, args.prefix, args.edition), sys.stdout, indent=2)
+        print()
+    else:
+        for name, category in functions().items():
+            print(name, category)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

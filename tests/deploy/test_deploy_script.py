@@ -1,0 +1,73 @@
+"""scripts/deploy runs nothing without a subcommand, and prints its commands when the tool is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from dwdiag import deploy
+
+from .conftest import ROOT
+
+SCRIPT = str(ROOT / "scripts" / "deploy")
+SECRET = "SECdeadbeefdeadbeefdeadbeef"
+WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=tok123"
+
+
+@pytest.fixture
+def bare_path(tmp_path):
+    """A PATH with bash and the few tools the script uses, and none of fun, s, aliyun."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "sed", "tr", "env"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def run(args, path, **env):
+    full = {"PATH": path, "HOME": os.environ.get("HOME", "/root"), "DWDIAG_VENV": sys.prefix, **env}
+    return subprocess.run([SCRIPT, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60)
+
+
+def test_no_subcommand_runs_nothing(bare_path):
+    done = run([], bare_path)
+    assert done.returncode == 2
+    assert "give a subcommand" in done.stderr
+    assert "would run" not in done.stderr
+
+
+def test_help_documents_both_paths(bare_path):
+    done = run(["help"], bare_path)
+    assert done.returncode == 0
+    for text in ("IGNORE_TPL_VALIDATION=1", "s deploy", "template.yml", "s.yaml", "scripts/package"):
+        assert text in done.stdout
+
+
+def test_ros_without_fun_prints_the_plan_and_masks_the_dingtalk_values(bare_path):
+    done = run(["ros"], bare_path, DWDIAG_DINGTALK_SECRET=SECRET, DWDIAG_DINGTALK_WEBHOOK=WEBHOOK,
+               DWDIAG_OSS_BUCKET="results", DEPLOY_CODE_BUCKET="code")
+    assert done.returncode == 3
+    assert "'fun' is not installed" in done.stderr
+    assert "scripts/package --python 3.10" in done.stderr
+    assert "IGNORE_TPL_VALIDATION=1 fun deploy -t build/template.packaged.yml --use-ros" in done.stderr
+    assert "OssBucket=results" in done.stderr
+    assert SECRET not in done.stderr and "tok123" not in done.stderr
+
+
+def test_s_without_serverless_devs_prints_the_plan(bare_path):
+    done = run(["s"], bare_path)
+    assert done.returncode == 3
+    assert "'s' is not installed" in done.stderr and "s deploy -t s.yaml -y" in done.stderr
+
+
+def test_policy_prints_the_code_s_document(bare_path):
+    done = run(["policy", "--bucket", "b", "--prefix", "p/", "--edition", "fc3"], bare_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == deploy.policy_document("b", "p/", edition="fc3")
