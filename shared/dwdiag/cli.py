@@ -116,6 +116,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_or_error(settings: Settings, output: Optional[str]):
+    try:
+        return store_from_settings(settings, output)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot use the output {output or settings.oss_bucket}: {exc}") from None
+
+
 class Progress:
     """One self-overwriting status line on a terminal; silent when stderr is not one, or for JSON."""
 
@@ -139,8 +146,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     progress = Progress(args.format != "json")
     try:
-        result = scan(settings, regions=args.region or None,
-                      categories=[Category(c) for c in args.category] or None, progress=progress)
+        result = scan(settings, regions=args.region or None, categories=[Category(c) for c in args.category] or None,
+                      progress=progress, cache_store=_store_or_error(settings, args.output))
     finally:
         progress.clear()
     _emit(result, args, settings, alerts=not args.no_alert)
@@ -159,7 +166,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     progress = Progress(args.format != "json")
     try:
-        result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress)
+        result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress,
+                          cache_store=_store_or_error(settings, args.output))
     finally:
         progress.clear()
     # The demo has no robot to talk to: the message it would send is written beside the run instead.

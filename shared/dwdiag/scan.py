@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,12 +13,16 @@ from dwdiag.clients import CallStats, ClientError, Credentials, Session
 from dwdiag.clients.errors import NETWORK
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.collectors.base import RegionContext
-from dwdiag.collectors.region import collect_region
+from dwdiag.collectors.cache import EvidenceCache, cache_key
+from dwdiag.collectors.region import collect_region, pool_sizes
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.runner import RunResult, evaluate, utcnow
 from dwdiag.settings import PRODUCTS, Settings
+from dwdiag.store import Store
+
+log = logging.getLogger(__name__)
 
 # Codes that mean the credentials themselves are wrong: no point sweeping with them.
 CREDENTIAL_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecurityToken", "MissingSecurityToken",
@@ -28,7 +33,10 @@ class Sweep:
     """Sessions per region sharing credentials, endpoints, the deadline and one call counter."""
 
     def __init__(self, settings: Settings, credentials: Optional[Credentials] = None,
-                 endpoints: Optional[dict] = None, retry: Optional[Callable[[Optional[float]], RetryPolicy]] = None):
+                 endpoints: Optional[dict] = None, retry: Optional[Callable[[Optional[float]], RetryPolicy]] = None,
+                 peer_pool: Optional[int] = None):
+        """`peer_pool` runs the way peer tools do (the benchmark's baseline): one fixed pool of that
+        many threads and no client-side rate limit."""
         self.settings = settings
         self.credentials = credentials
         self.endpoints = endpoints if endpoints is not None else {p: settings.endpoint(p) for p in PRODUCTS}
@@ -39,6 +47,10 @@ class Sweep:
         self._lock = threading.Lock()
         self.rates = {"dataworks": settings.qps_dataworks, "maxcompute": settings.qps_maxcompute,
                       "actiontrail_lookup": settings.qps_actiontrail_lookup, "ram": settings.qps_ram}
+        self.pool_sizes = pool_sizes(self.rates, settings.workers, fixed=peer_pool)
+        self.shared_pool = peer_pool is not None
+        if peer_pool is not None:
+            self.rates = {}
 
     def session(self, region: str) -> Session:
         with self._lock:
@@ -64,9 +76,21 @@ class Sweep:
                             "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET") from None
 
 
+def _read_cache(store: Optional[Store], region: str) -> Optional[dict]:
+    if store is None:
+        return None
+    try:
+        return store.read(cache_key(region))
+    except Exception as exc:  # noqa: BLE001 - a broken cache costs calls, never results
+        log.warning("ignoring the evidence cache of %s: %s", region, type(exc).__name__)
+        return None
+
+
 def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories: Optional[list[Category]] = None,
          sweep: Optional[Sweep] = None, now: Optional[datetime] = None, source: str = "scan",
-         progress: Optional[Callable[[str], None]] = None, run_id: Optional[str] = None) -> RunResult:
+         progress: Optional[Callable[[str], None]] = None, run_id: Optional[str] = None,
+         cache_store: Optional[Store] = None) -> RunResult:
+    """`cache_store` keeps the answers that cannot change between runs (see collectors/cache.py)."""
     started = utcnow()
     now = now or started
     regions = list(regions or settings.regions)
@@ -75,8 +99,15 @@ def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories:
     account = sweep.whoami(regions[0])
 
     def one(region: str):
-        ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress)
-        return collect_region(ctx, categories, workers=settings.workers)
+        cache = EvidenceCache(_read_cache(cache_store, region))
+        ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache)
+        evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.shared_pool)
+        if cache_store is not None:
+            try:
+                cache_store.write(cache_key(region), cache.dump())
+            except Exception as exc:  # noqa: BLE001 - without the cache the next run is only slower
+                log.warning("could not save the evidence cache of %s: %s", region, type(exc).__name__)
+        return evidence
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
         collected = list(pool.map(one, regions))

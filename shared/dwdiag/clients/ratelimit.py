@@ -45,8 +45,10 @@ class RateLimiter:
 class Limiters:
     """One limiter per quota family; families without a configured rate are not limited."""
 
-    def __init__(self, rates: dict[str, float]) -> None:
-        self._limiters = {family: RateLimiter(rate) for family, rate in rates.items() if rate}
+    def __init__(self, rates: dict[str, float], burst: float = 1.0) -> None:
+        # No burst by default: the server counts calls in a sliding second, so a burst on top of
+        # the steady rate is exactly what it throttles.
+        self._limiters = {family: RateLimiter(rate, burst) for family, rate in rates.items() if rate}
 
     def get(self, family: str) -> Optional[RateLimiter]:
         return self._limiters.get(family)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from dwdiag.clients import ClientError, Session
 from dwdiag.clients.errors import MALFORMED
+from dwdiag.collectors.cache import EvidenceCache
 from dwdiag.models.common import CallError
 from dwdiag.settings import Settings
 
@@ -33,6 +34,7 @@ class RegionContext:
     session_for: Callable[[str], Session]  # sessions of other regions (ActionTrail sign-in storage)
     workspace_filter: list[str] = field(default_factory=list)
     progress: Optional[Callable[[str], None]] = None
+    cache: EvidenceCache = field(default_factory=EvidenceCache)
 
     def report(self, message: str) -> None:
         if self.progress:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from pydantic import ValidationError
@@ -17,6 +17,15 @@ from dwdiag.models.data_production import (
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 EVENT_HISTORY_DAYS = 90
+DELIVERY_DELAY = timedelta(minutes=30)
+
+
+def _trim(event: dict) -> dict:
+    """What the evidence needs of an event: kept in the cache instead of the whole record."""
+    identity = event.get("userIdentity") if isinstance(event.get("userIdentity"), dict) else {}
+    return {"eventId": event.get("eventId"), "eventTime": event.get("eventTime"),
+            "sourceIpAddress": event.get("sourceIpAddress"),
+            "userIdentity": {"userName": identity.get("userName"), "type": identity.get("type")}}
 
 
 def collect(ctx: RegionContext, workspaces: list[WorkspaceProduction],
@@ -54,15 +63,27 @@ def _identity(ctx: RegionContext, uid: str, user: Optional[RamUser]) -> Identity
 def _signins(ctx: RegionContext, ident: IdentityEvidence, region: str, start: str, end: str) -> None:
     session = ctx.session_for(region)
     name = ident.user.user_name
+    # Events already looked up by an earlier run are kept; only the time since is asked for again,
+    # with an overlap for ActionTrail's delivery delay (5 to 10 minutes).
+    key = f"{region}/{name}"
+    cached = ctx.cache.get("signins", key) or {}
+    since = start
+    if cached.get("until"):
+        overlap = datetime.strptime(cached["until"], ISO).replace(tzinfo=timezone.utc) - DELIVERY_DELAY
+        since = max(start, overlap.strftime(ISO))
     # EventName first, then User: two ANDed conditions, matched exactly.
     attributes = [{"Key": "EventName", "Value": "ConsoleSignin"}, {"Key": "User", "Value": name}]
     f = ctx.fetch(lambda: session.client("actiontrail").collect(
-        "lookup_events", LookupAttribute=attributes, StartTime=start, EndTime=end))
+        "lookup_events", LookupAttribute=attributes, StartTime=since, EndTime=end))
     if f.error:
         ident.signin_errors.append(f.error.model_copy(update={"region": region}))
         return
+    merged = {e.get("eventId") or f"{e.get('eventTime')}/{name}": e
+              for e in [*cached.get("events", []), *(f.data or [])] if isinstance(e, dict)}
+    kept = [_trim(e) for e in merged.values() if str(e.get("eventTime", "")) >= start]
+    ctx.cache.put("signins", key, {"until": end, "events": kept})
     try:
-        ident.signin_events.extend(SigninEvent.from_event(e, region) for e in f.data or [])
+        ident.signin_events.extend(SigninEvent.from_event(e, region) for e in kept)
     except (ValidationError, AttributeError, TypeError) as exc:
         err = invalid("actiontrail", "LookupEvents", exc, region) if isinstance(exc, ValidationError) else \
             CallError(product="actiontrail", operation="LookupEvents", code="MalformedResponse",

@@ -1,13 +1,22 @@
-"""Collect one region: region-wide lists, then every workspace in parallel, then the identities."""
+"""Collect one region, keeping every quota family busy at once.
+
+Each family (DataWorks, MaxCompute, RAM + ActionTrail lookups, the rest) has its own workers, sized
+from its rate, so a slow family never waits behind another's queue. Every workspace's compute
+resources are listed first: they name the scheduling identities, whose ActionTrail lookups (2 QPS,
+often the slowest family) then run alongside the long DataWorks pass instead of after it.
+"""
 
 from __future__ import annotations
 
+import math
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from typing import Optional
+from contextlib import ExitStack
+from typing import Any, Optional
 
 from dwdiag.collectors import identities
 from dwdiag.collectors.base import RegionContext, parse_list, parse_one
-from dwdiag.collectors.workspace import Needs, WorkspaceFacts, gather
+from dwdiag.collectors.workspace import Needs, WorkspaceFacts, gather_compute, gather_rest
 from dwdiag.models.common import CallError, Workspace
 from dwdiag.models.computing_storage import ComputingStorageEvidence, MaxComputeProject, WorkspaceComputeResources
 from dwdiag.models.data_production import DataProductionEvidence, WorkspaceProduction
@@ -18,6 +27,8 @@ from dwdiag.models.snapshot import RegionEvidence
 
 CS, DT, DP, PC = Category.computing_storage, Category.data_transmission, Category.data_production, \
     Category.platform_config
+FAMILIES = ("dataworks", "maxcompute", "identity", "other")
+IN_FLIGHT_SECONDS = 0.25  # how long one call may take and still leave its family running at its rate
 
 
 def needs_for(categories: set[Category]) -> Needs:
@@ -26,22 +37,56 @@ def needs_for(categories: set[Category]) -> Needs:
                  code_reviews=DP in categories)
 
 
-def collect_region(ctx: RegionContext, categories: list[Category], workers: int = 16) -> RegionEvidence:
-    chosen = set(categories)
+def pool_sizes(rates: dict[str, float], ceiling: int, fixed: Optional[int] = None) -> dict[str, int]:
+    """Workers per family: enough calls in flight to hold the family at its rate (Little's law),
+    never more than `ceiling`. `fixed` gives every family one shared pool of that size (how peer
+    tools run), for the benchmark's baseline."""
+    if fixed:
+        return {family: fixed for family in FAMILIES}
+
+    def size(rate: float) -> int:
+        return max(2, min(ceiling, math.ceil(rate * IN_FLIGHT_SECONDS)))
+
+    return {"dataworks": size(rates.get("dataworks", 50)), "maxcompute": size(rates.get("maxcompute", 50)),
+            "identity": size(rates.get("actiontrail_lookup", 2) + rates.get("ram", 20)), "other": 2}
+
+
+class Executors:
+    def __init__(self, stack: ExitStack, sizes: dict[str, int], region: str, shared: bool) -> None:
+        if shared:
+            pool = stack.enter_context(ThreadPoolExecutor(sizes["dataworks"], thread_name_prefix=f"dw-{region}"))
+            self.by_family = {family: pool for family in FAMILIES}
+        else:
+            self.by_family = {family: stack.enter_context(ThreadPoolExecutor(
+                n, thread_name_prefix=f"{family}-{region}")) for family, n in sizes.items()}
+
+    def __getattr__(self, family: str) -> ThreadPoolExecutor:
+        return self.by_family[family]
+
+
+def collect_region(ctx: RegionContext, categories: list[Category], sizes: Optional[dict[str, int]] = None,
+                   shared_pool: bool = False) -> RegionEvidence:
+    chosen, needs = set(categories), needs_for(set(categories))
+    sizes = sizes or pool_sizes({}, 16)
     evidence = RegionEvidence(region=ctx.region)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"dwdiag-{ctx.region}") as pool:
-        trails = pool.submit(_trails, ctx) if PC in chosen else None
-        strategies = pool.submit(_strategies, ctx) if DT in chosen else None
-        projects: list[Future] = []
-        mc_error = None
-        if CS in chosen:
-            names, mc_error = _maxcompute_names(ctx)
-            projects = [pool.submit(_maxcompute_project, ctx, n) for n in names]
+    with ExitStack() as stack:
+        ex = Executors(stack, sizes, ctx.region, shared_pool)
+        trails = ex.other.submit(_trails, ctx) if PC in chosen else None
+        strategies = ex.dataworks.submit(_strategies, ctx) if DT in chosen else None
+        projects = ex.maxcompute.submit(_maxcompute, ctx, ex.maxcompute) if CS in chosen else None
         workspaces, ws_error = _workspaces(ctx) if chosen - {PC} else ([], None)
-        facts = _gather_all(ctx, pool, workspaces, needs_for(chosen))
+        facts = [WorkspaceFacts(w) for w in workspaces]
+        first = [ex.dataworks.submit(gather_compute, ctx, f, needs) for f in facts]
+        found_ids: dict[str, Any] = {}
+        id_thread = _start_identities(ctx, first, facts, ex.identity, found_ids) if DP in chosen else None
+        rest = [ex.dataworks.submit(_after, ctx, f, needs, a) for f, a in zip(facts, first)]
+        for done, _ in enumerate(as_completed(rest), start=1):
+            ctx.report(f"{done}/{len(rest)} workspaces")
+        facts = [f.result() for f in rest]
         if CS in chosen:
+            mc_futures, mc_error = projects.result()
             evidence.computing_storage = ComputingStorageEvidence(
-                maxcompute_projects=[f.result() for f in projects], maxcompute_projects_error=mc_error,
+                maxcompute_projects=[f.result() for f in mc_futures], maxcompute_projects_error=mc_error,
                 workspaces=[_computing(f) for f in facts], workspaces_error=ws_error)
         if DT in chosen:
             found, error = strategies.result()
@@ -50,10 +95,12 @@ def collect_region(ctx: RegionContext, categories: list[Category], workers: int 
                                                  data_sources_error=f.data_sources_error) for f in facts],
                 workspaces_error=ws_error, security_strategies=found, security_strategies_error=error)
         if DP in chosen:
-            production = [_production(f) for f in facts]
-            users_error, found_identities = identities.collect(ctx, production, pool)
+            id_thread.join()
+            if "error" in found_ids:
+                raise found_ids["error"]
+            users_error, found_identities = found_ids["result"]
             evidence.data_production = DataProductionEvidence(
-                workspaces=production, workspaces_error=ws_error, ram_users_error=users_error,
+                workspaces=[_production(f) for f in facts], workspaces_error=ws_error, ram_users_error=users_error,
                 identities=found_identities)
         if PC in chosen:
             found, error = trails.result()
@@ -61,12 +108,28 @@ def collect_region(ctx: RegionContext, categories: list[Category], workers: int 
     return RegionEvidence.model_validate(evidence.model_dump(by_alias=True))
 
 
-def _gather_all(ctx: RegionContext, pool: ThreadPoolExecutor, workspaces: list[Workspace],
-                needs: Needs) -> list[WorkspaceFacts]:
-    futures = [pool.submit(gather, ctx, w, needs) for w in workspaces]
-    for done, _ in enumerate(as_completed(futures), start=1):
-        ctx.report(f"{done}/{len(futures)} workspaces")
-    return [f.result() for f in futures]
+def _after(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs, first: Future) -> WorkspaceFacts:
+    first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
+    return gather_rest(ctx, facts, needs)
+
+
+def _start_identities(ctx: RegionContext, first: list[Future], facts: list[WorkspaceFacts],
+                      pool: ThreadPoolExecutor, box: dict[str, Any]) -> threading.Thread:
+    """A coordinator thread (not a pool worker, so it can wait) that starts the sign-in lookups as
+    soon as every workspace's compute resources are known."""
+    def run() -> None:
+        try:
+            for f in first:
+                f.result()
+            known = [WorkspaceProduction(workspace=f.workspace, compute_resources=f.compute,
+                                         compute_resources_error=f.compute_error) for f in facts]
+            box["result"] = identities.collect(ctx, known, pool)
+        except BaseException as exc:  # noqa: BLE001 - handed to the collecting thread, which raises it
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"identities-{ctx.region}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _workspaces(ctx: RegionContext) -> tuple[list[Workspace], Optional[CallError]]:
@@ -76,6 +139,11 @@ def _workspaces(ctx: RegionContext) -> tuple[list[Workspace], Optional[CallError
     found, err = parse_list(Workspace, f.data, "dataworks", "ListProjects", ctx.region)
     wanted = set(ctx.workspace_filter)
     return [w for w in found if not wanted or w.id in wanted], err
+
+
+def _maxcompute(ctx: RegionContext, pool: ThreadPoolExecutor) -> tuple[list[Future], Optional[CallError]]:
+    names, error = _maxcompute_names(ctx)
+    return [pool.submit(_maxcompute_project, ctx, n) for n in names], error
 
 
 def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError]]:

@@ -49,12 +49,19 @@ class WorkspaceFacts:
     reviews_error: Optional[CallError] = None
 
 
-def gather(ctx: RegionContext, ws: Workspace, needs: Needs) -> WorkspaceFacts:
-    facts = WorkspaceFacts(ws)
+def gather_compute(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> WorkspaceFacts:
+    """First pass over every workspace: the compute resources name the scheduling identities, whose
+    ActionTrail lookups (the slowest quota) can then start while the rest is collected."""
+    ws = facts.workspace
+    if ws.available and needs.compute:
+        facts.compute, facts.compute_error = _listed(ctx, ComputeResourceGroup, "list_compute_resources", ws)
+    return facts
+
+
+def gather_rest(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> WorkspaceFacts:
+    ws = facts.workspace
     if not ws.available:
         return facts  # being created, frozen or deleted: the rules skip it, so nothing is fetched
-    if needs.compute:
-        facts.compute, facts.compute_error = _listed(ctx, ComputeResourceGroup, "list_compute_resources", ws)
     if needs.calc_engines and _wants_legacy_engines(facts):
         f = ctx.collect(LEGACY, "list_calc_engines", ProjectId=ws.id, CalcEngineType="EMR")
         facts.calc_engines, facts.calc_engines_error = _parsed(ctx, CalcEngine, f, "ListCalcEngines")
@@ -111,11 +118,16 @@ def _packages(ctx: RegionContext, ws: Workspace) -> tuple[list[DeploymentPackage
 
 
 def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackage, versions: dict) -> None:
-    f = ctx.call(DW, "get_deployment_package", ProjectId=ws.id, DeploymentId=package.id)
-    if f.error:
-        package.detail_error = f.error
-        return
-    data = (f.data or {}).get("Data") or {}
+    key = f"{ws.id}/{package.id}"
+    data = ctx.cache.get("package", key)  # an executed package never changes
+    if data is None:
+        f = ctx.call(DW, "get_deployment_package", ProjectId=ws.id, DeploymentId=package.id)
+        if f.error:
+            package.detail_error = f.error
+            return
+        data = (f.data or {}).get("Data") or {}
+        if isinstance(data, dict) and data.get("Deployment"):
+            ctx.cache.put("package", key, data)
     package.detail, package.detail_error = parse_one(DeploymentDetail, data.get("Deployment") or {}, DW,
                                                      "GetDeploymentPackage", ctx.region)
     items, err = parse_list(DeployedItem, data.get("DeployedItems"), DW, "GetDeploymentPackage", ctx.region)
@@ -127,11 +139,23 @@ def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackag
         return  # aimed at development: who wrote it does not matter
     for item in items:
         if item.file_id not in versions:
-            f = ctx.collect(DW, "list_file_versions", ProjectId=ws.id, FileId=item.file_id)
-            versions[item.file_id] = _parsed(ctx, FileVersion, f, "ListFileVersions", key=None)
+            versions[item.file_id] = _file_versions(ctx, ws, item.file_id, item.file_version)
         item.versions, item.versions_error = versions[item.file_id]
         if item.versions_error:
             item.versions = None
+
+
+def _file_versions(ctx: RegionContext, ws: Workspace, file_id: str, wanted: Optional[int]):
+    """A committed version never changes: the cached list serves as long as it has the version deployed."""
+    key = f"{ws.id}/{file_id}"
+    cached = ctx.cache.get("versions", key)
+    if cached is not None and any(v.get("FileVersion") == wanted for v in cached):
+        return _parsed(ctx, FileVersion, Fetched(cached), "ListFileVersions")
+    f = ctx.collect(DW, "list_file_versions", ProjectId=ws.id, FileId=file_id)
+    found, err = _parsed(ctx, FileVersion, f, "ListFileVersions")
+    if err is None:
+        ctx.cache.put("versions", key, [v.model_dump(by_alias=True, exclude_none=True) for v in found])
+    return found, err
 
 
 def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun], Optional[CallError]]:
@@ -142,15 +166,40 @@ def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun]
     snapshots: dict[str, tuple] = {}
     recent = [r for r in runs if (r.create_time or 0) >= start and _deploy_stage(r)]
     for run in recent:
-        f = ctx.collect(DW, "list_pipeline_run_items", ProjectId=ws.id, PipelineRunId=run.id)
+        # A finished run's items, and the snapshots saved before it, never change.
+        f = _cached_list(ctx, "run_items", f"{ws.id}/{run.id}", "list_pipeline_run_items", ProjectId=ws.id,
+                         PipelineRunId=run.id)
         run.items, run.items_error = _parsed(ctx, PipelineRunItem, f, "ListPipelineRunItems")
         for item in run.items:
-            if item.id not in snapshots:
-                f = ctx.collect(DW, "list_snapshots", Namespace=ws.id, ObjectId=item.id, Type="Saved")
-                snapshots[item.id] = _parsed(ctx, Snapshot, f, "ListSnapshots")
-            found, error = snapshots[item.id]
+            found, error = _snapshots(ctx, ws, item.id, run.id, snapshots)
             item.snapshots, item.snapshots_error = (None, error) if error else (found, None)
     return recent, None
+
+
+def _snapshots(ctx: RegionContext, ws: Workspace, item_id: str, run_id: str, fresh: dict):
+    """The snapshots saved before a run never change, so they are cached per (item, run); a list
+    fetched in this sweep serves every run of the item (the rule picks the one before each run)."""
+    key = f"{ws.id}/{item_id}/{run_id}"
+    if item_id not in fresh:
+        cached = ctx.cache.get("snapshots", key)
+        if cached is not None:
+            return _parsed(ctx, Snapshot, Fetched(cached), "ListSnapshots")
+        f = ctx.collect(DW, "list_snapshots", Namespace=ws.id, ObjectId=item_id, Type="Saved")
+        fresh[item_id] = (f, _parsed(ctx, Snapshot, f, "ListSnapshots"))
+    f, parsed = fresh[item_id]
+    if f.error is None:
+        ctx.cache.put("snapshots", key, f.data)
+    return parsed
+
+
+def _cached_list(ctx: RegionContext, kind: str, key: str, operation: str, **params: Any) -> Fetched:
+    cached = ctx.cache.get(kind, key)
+    if cached is not None:
+        return Fetched(cached)
+    f = ctx.collect(DW, operation, **params)
+    if f.error is None:
+        ctx.cache.put(kind, key, f.data)
+    return f
 
 
 def _deploy_stage(run: PipelineRun) -> bool:

@@ -43,10 +43,10 @@ def endpoints_for(emulator: Any) -> dict[str, dict[str, str]]:
 
 
 def run_demo(settings: Settings, categories: Optional[list[Category]] = None,
-             progress: Optional[Callable[[str], None]] = None) -> RunResult:
+             progress: Optional[Callable[[str], None]] = None, cache_store: Any = None) -> RunResult:
     with demo_tenant() as emulator:
         # Quick retries: the demo tenant's throttling faults never clear, and nobody should wait on them.
         sweep = Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emulator),
                       retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.02, max_attempts=3))
         return scan(settings, regions=list(emulator.endpoints), categories=categories, sweep=sweep,
-                    now=emulator.backend.now(), source="demo", progress=progress)
+                    now=emulator.backend.now(), source="demo", progress=progress, cache_store=cache_store)

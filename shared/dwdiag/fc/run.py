@@ -68,8 +68,9 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
 def run_here(payload: Payload, settings: Settings, credentials: Credentials, category: str, run_id: str,
              regions: list[str]) -> dict[str, Any]:
     sweep = Sweep(settings, credentials)
-    result = scan(settings, regions=regions, categories=[Category(category)], sweep=sweep, run_id=run_id)
     store = _store(settings, credentials)
+    result = scan(settings, regions=regions, categories=[Category(category)], sweep=sweep, run_id=run_id,
+                  cache_store=store)
     problems = list(result.summary.problems)
     if store is None:
         problems.append("no DWDIAG_OSS_BUCKET is set: the findings were not stored and no alert was sent")

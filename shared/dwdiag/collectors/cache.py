@@ -1,0 +1,44 @@
+"""Answers that cannot change, kept between runs so a nightly re-sweep fetches only what may have.
+
+What is immutable: the detail of an executed deployment package, a committed file version, the
+items of a finished pipeline run, the snapshots saved before a run, and ActionTrail events that
+are already in the past. Entries not used by a run are dropped when it is saved, so the cache
+holds what the current window needs and no more.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+VERSION = 1
+
+
+class EvidenceCache:
+    def __init__(self, saved: Optional[dict[str, Any]] = None) -> None:
+        ok = isinstance(saved, dict) and saved.get("version") == VERSION and isinstance(saved.get("entries"), dict)
+        self._old: dict[str, Any] = saved["entries"] if ok else {}
+        self._new: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, kind: str, key: str) -> Any:
+        name = f"{kind}|{key}"
+        with self._lock:
+            value = self._new.get(name, self._old.get(name))
+            if value is not None:
+                self._new[name] = value
+                self.hits += 1
+            return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        with self._lock:
+            self._new[f"{kind}|{key}"] = value
+
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            return {"version": VERSION, "entries": dict(self._new)}
+
+
+def cache_key(region: str) -> str:
+    return f"cache/{region}.json"
