@@ -4,6 +4,7 @@ scheduling identities and their ActionTrail sign-ins. Same seed, same world, byt
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -23,15 +24,32 @@ CR_TYPES = ["maxcompute", "hologres", "emr"]
 SIGNIN_REGIONS = ("ap-southeast-1", "cn-hangzhou")
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """Per-workspace sizes; None picks a small random number (the default worlds)."""
+
+    members: Optional[int] = None
+    data_sources: Optional[int] = None
+    compute_resources: Optional[int] = None
+    deployments: Optional[int] = None
+    files_per_deployment: int = 1
+    pipeline_runs: Optional[int] = None
+    identities: int = 40
+
+
 class _Gen:
-    def __init__(self, seed: int, now: datetime, regions: Sequence[str]):
+    def __init__(self, seed: int, now: datetime, regions: Sequence[str], sizes: Optional[Sizes] = None):
         self.rng = random.Random(seed)
         self.now = now
         self.now_ms = int(now.timestamp() * 1000)
         self.regions = list(regions)
         self.next_id = 10_000
-        self.users = [f"2000000{i:08d}" for i in range(1, 201)]
-        self.sched = [f"2100000{i:08d}" for i in range(1, 41)]
+        self.sizes = sizes or Sizes()
+        self.users = [f"2000000{i:08d}" for i in range(1, max(201, (self.sizes.members or 0) + 1))]
+        self.sched = [f"2100000{i:08d}" for i in range(1, self.sizes.identities + 1)]
+
+    def count(self, fixed: Optional[int], low: int, high: int) -> int:
+        return fixed if fixed is not None else self.rng.randint(low, high)
 
     def uid(self) -> int:
         self.next_id += 1
@@ -81,25 +99,29 @@ class _Gen:
 
     def deployments(self, ws: Dict[str, Any], members: List[str], days: int) -> None:
         files, deps = [], []
-        for n in range(self.rng.randint(2, 6)):
-            file_id, node_id = self.uid(), self.uid()
-            versions = [{"FileVersion": v, "CommitUser": self.rng.choice(members),
-                         "CommitTime": self.ago_ms(days + 5 - v), "NodeId": node_id,
-                         "IsCurrentProd": v == 2} for v in (2, 1)]
-            files.append({"FileId": file_id, "FileName": f"node_{n}", "Owner": versions[-1]["CommitUser"],
-                          "CurrentVersion": 2, "NodeId": node_id, "versions": versions})
+        for n in range(self.count(self.sizes.deployments, 2, 6)):
+            items = []
+            for k in range(self.sizes.files_per_deployment):
+                file_id, node_id = self.uid(), self.uid()
+                versions = [{"FileVersion": v, "CommitUser": self.rng.choice(members),
+                             "CommitTime": self.ago_ms(days + 5 - v), "NodeId": node_id,
+                             "IsCurrentProd": v == 2} for v in (2, 1)]
+                files.append({"FileId": file_id, "FileName": f"node_{n}_{k}", "Owner": versions[-1]["CommitUser"],
+                              "CurrentVersion": 2, "NodeId": node_id, "versions": versions})
+                items.append({"FileId": file_id, "FileVersion": 2, "Status": 1})
             executor = self.rng.choice(members)
-            when = self.ago_ms(self.rng.uniform(0, days))
+            # Inside the window, away from its edge, so a second sweep a little later sees the same.
+            when = self.ago_ms(self.rng.uniform(0.5, days - 1))
             deps.append({"Id": self.uid(), "Name": f"deploy_{n}", "Status": 1, "Creator": executor,
                          "Executor": executor, "CreateTime": when, "ExecuteTime": when + 60_000,
-                         "DeployedItems": [{"FileId": file_id, "FileVersion": 2, "Status": 1}]})
+                         "DeployedItems": items})
         ws["files"], ws["deployments"] = files, deps
 
     def pipeline(self, ws: Dict[str, Any], members: List[str], days: int) -> None:
         runs, snaps, reviews = [], [], []
-        for n in range(self.rng.randint(1, 4)):
+        for n in range(self.count(self.sizes.pipeline_runs, 1, 4)):
             node, creator = str(self.uid()), self.rng.choice(members)
-            when = self.ago_ms(self.rng.uniform(0, days))
+            when = self.ago_ms(self.rng.uniform(0.5, days - 1))
             runs.append({"Id": f"pr-{self.uid()}", "Creator": creator, "Status": "Success", "CreateTime": when,
                          "Stages": [{"Step": 1, "Type": "Check", "Status": "Success"},
                                     {"Step": 2, "Type": "Deploy", "Status": "Success"}],
@@ -115,13 +137,15 @@ class _Gen:
 
     def workspace(self, ws_id: int, days: int) -> Dict[str, Any]:
         standard = self.rng.random() < 0.8
-        picked = self.rng.sample(self.users, self.rng.randint(3, 8))
+        picked = self.rng.sample(self.users, self.count(self.sizes.members, 3, 8))
         ws: Dict[str, Any] = {"Id": ws_id, "Name": f"ws_{ws_id}", "DisplayName": f"workspace {ws_id}",
                               "Status": "Available", "Owner": "1234567890123456",
                               "DevEnvironmentEnabled": standard}
         ws["members"] = [self.member(u) for u in picked]
-        ws["data_sources"] = [self.data_source(ws_id, n, standard) for n in range(self.rng.randint(1, 5))]
-        ws["compute_resources"] = [self.compute(ws_id, n, standard) for n in range(self.rng.randint(1, 3))]
+        ws["data_sources"] = [self.data_source(ws_id, n, standard)
+                              for n in range(self.count(self.sizes.data_sources, 1, 5))]
+        ws["compute_resources"] = [self.compute(ws_id, n, standard)
+                                   for n in range(self.count(self.sizes.compute_resources, 1, 3))]
         self.deployments(ws, picked, days)
         self.pipeline(ws, picked, days)
         return ws
@@ -150,10 +174,10 @@ class _Gen:
 
 def generate_world(workspaces: int, mc_projects: int, seed: int = 0,
                    regions: Optional[Sequence[str]] = None, days: int = 30,
-                   now: str = NOW) -> Dict[str, Any]:
+                   now: str = NOW, sizes: Optional[Sizes] = None) -> Dict[str, Any]:
     """A world dict (what the YAML holds); workspaces and projects spread over the regions."""
     names = list(regions or ["cn-hangzhou"])
-    gen = _Gen(seed, datetime.fromisoformat(now.replace("Z", "+00:00")).astimezone(timezone.utc), names)
+    gen = _Gen(seed, datetime.fromisoformat(now.replace("Z", "+00:00")).astimezone(timezone.utc), names, sizes)
     body: Dict[str, Any] = {r: {"dataworks": {"workspaces": []}, "maxcompute": {"projects": []},
                                 "actiontrail": {"trails": [], "events": []}} for r in names}
     for n in range(workspaces):
@@ -173,8 +197,11 @@ def generate_world(workspaces: int, mc_projects: int, seed: int = 0,
 
 
 def write_world(out: Union[str, Path], workspaces: int, mc_projects: int, seed: int = 0,
-                regions: Optional[Sequence[str]] = None) -> Dict[str, int]:
-    world = generate_world(workspaces, mc_projects, seed, regions)
+                regions: Optional[Sequence[str]] = None, sizes: Optional[Sizes] = None,
+                extra: Optional[Dict[str, Any]] = None) -> Dict[str, int]:
+    """`extra` adds top-level keys (quotas, faults) before the world is written."""
+    world = generate_world(workspaces, mc_projects, seed, regions, sizes=sizes)
+    world.update(extra or {})
     Path(out).write_text(yaml.dump(world, Dumper=_Dumper, sort_keys=False, width=200), encoding="utf-8")
     return counts(world)
 

@@ -1,0 +1,1 @@
+"""The benchmark of scripts/bench: a generated tenant, the emulator at realistic quotas, timed sweeps."""

@@ -1,0 +1,161 @@
+"""scripts/bench: generate a large tenant, serve it with quotas and latency, sweep it twice (and the
+peer way with --baseline), and write a JSON report set against the quota lower bound."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from dwdiag_emulator import Emulator
+from dwdiag_emulator.generate import Sizes, write_world
+from scripts.bench_lib.minimum import by_family, family, minimum_calls
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICK = dict(workspaces=10, mc_projects=40, members=5, data_sources=3, compute=2, deployments=6, files=2,
+             identities=10)
+DEFAULT = dict(workspaces=500, mc_projects=2000, members=20, data_sources=10, compute=5, deployments=60, files=2,
+               identities=100)
+CATEGORY_HANDLERS = ("computing_storage", "data_transmission", "data_production", "platform_config")
+SDKS = ("alibabacloud_dataworks_public20240518.client", "alibabacloud_dataworks_public20200518.client",
+        "alibabacloud_maxcompute20220104.client", "alibabacloud_actiontrail20200706.client",
+        "alibabacloud_ram20150501.client", "alibabacloud_sts20150401.client", "alibabacloud_oss_v2", "fc2")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="a small tenant that runs in under a minute")
+    for name in DEFAULT:
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, dest=name)
+    p.add_argument("--latency-ms", type=int, default=20)
+    p.add_argument("--qps-dataworks", type=float, default=50)
+    p.add_argument("--qps-maxcompute", type=float, default=50)
+    p.add_argument("--qps-lookup", type=float, default=2)
+    p.add_argument("--qps-ram", type=float, default=20)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--baseline", action="store_true", help="also sweep the way peer tools do")
+    p.add_argument("--out", default=str(ROOT / "build" / "bench" / "report.json"))
+    args = p.parse_args(argv)
+    base = QUICK if args.quick else DEFAULT
+    for name, value in base.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
+def world_extra(args: argparse.Namespace) -> dict:
+    """Quotas like the real ones (per account per region) and a fixed latency on every call."""
+    quotas = [
+        {"name": "dataworks-read", "product": "dataworks", "qps": args.qps_dataworks},
+        {"name": "maxcompute", "product": "maxcompute", "qps": args.qps_maxcompute},
+        {"name": "lookup-events", "product": "actiontrail", "actions": ["LookupEvents"], "qps": args.qps_lookup},
+        {"name": "ram", "product": "ram", "qps": args.qps_ram, "per_region": False},
+    ]
+    return {"quotas": quotas, "faults": [{"kind": "latency", "latency_ms": args.latency_ms}], "log_limit": 0}
+
+
+def run_sweep(config: dict) -> dict:
+    env = dict(os.environ, NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    out = subprocess.run([sys.executable, "-m", "scripts.bench_lib.sweep", json.dumps(config)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: a sweep failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_ms(statement: str, module: str) -> float:
+    """Cumulative import time of `module` in a fresh interpreter, from python -X importtime."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    times = [int(m.group(1)) for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| \s*" + re.escape(module) + r"\s*$",
+                                                 out.stderr, re.MULTILINE)]
+    return round(sum(times) / 1000, 1)
+
+
+def import_times() -> dict:
+    handlers = {}
+    for c in CATEGORY_HANDLERS:
+        path = ROOT / "functions" / c
+        handlers[c] = import_ms(f"import sys; sys.path.insert(0, {str(path)!r}); import index", "index")
+    every = sum(import_ms(f"import {m}", m) for m in SDKS)
+    return {"handlers_ms": handlers, "all_sdks_eagerly_ms": round(every, 1)}
+
+
+def summarise(first: dict, second: dict, minimum: dict, args: argparse.Namespace) -> dict:
+    qps = {"dataworks": args.qps_dataworks, "maxcompute": args.qps_maxcompute,
+           "actiontrail_lookup": args.qps_lookup, "ram": args.qps_ram}
+    bound = {f: round(n / qps[f], 2) for f, n in by_family(minimum).items() if f in qps}
+    lower = max(bound.values())
+    return {
+        "quota_lower_bound_s": {"by_family": bound, "bound": lower},
+        "minimum_calls": {"total": sum(minimum.values()), "by_action": minimum, "by_family": by_family(minimum)},
+        "first": {**first, "calls_by_family": by_family(first["calls"])},
+        "second": {**second, "calls_by_family": by_family(second["calls"])},
+        "ratios": {
+            "wall_vs_bound": round(first["wall_s"] / lower, 3) if lower else None,
+            "calls_vs_minimum": round(first["calls_total"] / max(1, sum(minimum.values())), 3),
+            "throttled_pct": round(100 * first["throttled_total"] / max(1, first["calls_total"]), 2),
+            "second_vs_first_calls": round(second["calls_total"] / max(1, first["calls_total"]), 3),
+        },
+        "extra_calls_by_action": {k: first["calls"].get(k, 0) - v for k, v in minimum.items()
+                                  if first["calls"].get(k, 0) != v},
+    }
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    work = Path(args.out).parent / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sizes = Sizes(members=args.members, data_sources=args.data_sources, compute_resources=args.compute,
+                  deployments=args.deployments, files_per_deployment=args.files, pipeline_runs=None,
+                  identities=args.identities)
+    started = time.perf_counter()
+    counts = write_world(work / "world.yaml", args.workspaces, args.mc_projects, args.seed, sizes=sizes,
+                         extra=world_extra(args))
+    world = yaml.load((work / "world.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    generated = round(time.perf_counter() - started, 1)
+    regions = [world["default_region"]]
+    minimum = minimum_calls(world, regions)
+    emu = Emulator(work / "world.yaml")
+    del world
+    report = {"sizes": {k: getattr(args, k) for k in DEFAULT}, "world_counts": counts, "generate_s": generated,
+              "latency_ms": args.latency_ms, "quotas": {"dataworks": args.qps_dataworks,
+              "maxcompute": args.qps_maxcompute, "lookup_events": args.qps_lookup, "ram": args.qps_ram}}
+    with emu.running():
+        endpoints = {p: {r: emu.url(r) for r in emu.endpoints} for p in ("dataworks", "maxcompute", "actiontrail",
+                                                                      "ram", "sts")}
+        config = {"regions": regions, "endpoints": endpoints, "credentials": ["AKIDbench", "benchSecret"],
+                  "now": emu.world.now, "mode": "ours", "cache_dir": str(work / "store"),
+                  "settings": {"qps_dataworks": args.qps_dataworks, "qps_maxcompute": args.qps_maxcompute,
+                               "qps_actiontrail_lookup": args.qps_lookup, "qps_ram": args.qps_ram}}
+        print(f"bench: {counts['workspaces']} workspaces, {counts['mc_projects']} MaxCompute projects; "
+              f"{sum(minimum.values())} calls at least", file=sys.stderr)
+        first = run_sweep(config)
+        print(f"bench: first sweep {first['wall_s']} s, {first['calls_total']} calls", file=sys.stderr)
+        second = run_sweep(config)
+        print(f"bench: second sweep {second['wall_s']} s, {second['calls_total']} calls", file=sys.stderr)
+        report.update(summarise(first, second, minimum, args))
+        if args.baseline:
+            peer = run_sweep({**config, "mode": "peer", "cache_dir": None})
+            report["baseline_peer"] = {**peer, "calls_by_family": by_family(peer["calls"]),
+                                       "how": "one pool of 10 threads, no client rate limit, one immediate retry"}
+            print(f"bench: peer baseline {peer['wall_s']} s, {peer['throttled_total']} throttled, "
+                  f"{peer['errors']} error results", file=sys.stderr)
+    report["cold_start"] = import_times()
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({"report": args.out, **report["ratios"], "bound_s": report["quota_lower_bound_s"]["bound"],
+                      "first_wall_s": first["wall_s"], "peak_rss_mb": first["peak_rss_mb"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

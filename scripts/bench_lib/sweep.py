@@ -1,0 +1,48 @@
+"""One sweep in its own process, so its peak memory is its own: `python -m scripts.bench_lib.sweep CONFIG_JSON`.
+
+Prints one JSON object: wall time, calls and throttled answers per action, error results, peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import datetime
+
+from dwdiag.clients import Credentials
+from dwdiag.clients.retry import RetryPolicy
+from dwdiag.models.findings import Status
+from dwdiag.scan import Sweep, scan
+from dwdiag.settings import Settings
+from dwdiag.store import LocalStore
+
+PEER_POOL = 10  # Prowler's Alibaba provider: 10 threads, one retry
+
+
+def main(config: dict) -> dict:
+    settings = Settings(regions=config["regions"], **config["settings"])
+    if config["mode"] == "peer":
+        retry = lambda deadline: RetryPolicy(deadline=deadline, max_attempts=2, base_delay=0.0)  # noqa: E731
+        sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"], retry=retry,
+                      peer_pool=PEER_POOL)
+    else:
+        sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"])
+    store = LocalStore(config["cache_dir"]) if config.get("cache_dir") else None
+    started = time.perf_counter()
+    result = scan(settings, sweep=sweep, now=datetime.fromisoformat(config["now"].replace("Z", "+00:00")),
+                  cache_store=store)
+    wall = time.perf_counter() - started
+    return {
+        "wall_s": round(wall, 2),
+        "calls": result.summary.calls, "calls_total": sum(result.summary.calls.values()),
+        "throttled": result.summary.throttled, "throttled_total": sum(result.summary.throttled.values()),
+        "errors": sum(1 for f in result.findings if f.status is Status.error),
+        "findings": len(result.findings),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))

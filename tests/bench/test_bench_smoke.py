@@ -1,0 +1,55 @@
+"""`scripts/bench --quick` runs end to end and writes a report of the right shape (not a speed test)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from scripts.bench_lib.minimum import by_family, family, minimum_calls, pages
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_bench_writes_a_complete_report(tmp_path):
+    out = tmp_path / "report.json"
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--quick", "--baseline", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    for key in ("sizes", "world_counts", "quota_lower_bound_s", "minimum_calls", "first", "second", "ratios",
+                "baseline_peer", "cold_start"):
+        assert key in report
+    for sweep in ("first", "second", "baseline_peer"):
+        s = report[sweep]
+        assert {"wall_s", "calls", "calls_total", "throttled_total", "errors", "peak_rss_mb"} <= set(s)
+        assert s["calls_total"] == sum(s["calls"].values()) > 0
+    assert report["minimum_calls"]["total"] == sum(report["minimum_calls"]["by_action"].values())
+    assert report["quota_lower_bound_s"]["bound"] == max(report["quota_lower_bound_s"]["by_family"].values())
+    assert report["second"]["calls_total"] < report["first"]["calls_total"], "the re-sweep uses the cache"
+    assert set(report["cold_start"]["handlers_ms"]) == {"computing_storage", "data_transmission",
+                                                       "data_production", "platform_config"}
+
+
+def test_families_and_pages():
+    assert family("actiontrail:LookupEvents") == "actiontrail_lookup" and family("dataworks:ListCalcEngines") == "dataworks"
+    assert by_family({"maxcompute:GetProject": 3, "maxcompute:ListProjects": 1, "ram:GetUser": 2}) == \
+        {"maxcompute": 4, "ram": 2}
+    assert [pages(n, 100) for n in (0, 1, 100, 101)] == [1, 1, 1, 2]
+
+
+def test_minimum_counts_follow_the_window_and_the_identities():
+    world = {"now": "2025-03-31T00:00:00Z", "ram_users": [{"UserId": "u1", "UserName": "bot"}],
+             "regions": {"cn-hangzhou": {"dataworks": {"workspaces": [{
+                 "Id": 1, "Status": "Available", "DevEnvironmentEnabled": True, "members": [{}] * 150,
+                 "compute_resources": [{"Type": "emr", "ComputeResource": [{"ConnectionProperties": {
+                     "envType": "Prod", "authType": "SubAccount", "authIdentity": "u1"}}]}],
+                 "data_sources": [{"DataSource": [{}, {}]}],
+                 "deployments": [{"Status": 1, "ExecuteTime": 1743300000000, "DeployedItems": [{"FileId": 5}]},
+                                 {"Status": 1, "ExecuteTime": 1700000000000, "DeployedItems": [{"FileId": 6}]}]}]},
+                 "actiontrail": {"events": [], "trails": []}}}}
+    calls = minimum_calls(world, ["cn-hangzhou"])
+    assert calls["dataworks:ListProjectMembers"] == 2 and calls["dataworks:ListDataSourceSharedRules"] == 2
+    assert calls["dataworks:GetDeploymentPackage"] == 1 and calls["dataworks:ListFileVersions"] == 1
+    assert calls["dataworks:ListCalcEngines"] == 1 and calls["ram:GetUser"] == 1
+    assert calls["actiontrail:LookupEvents"] == 2  # one per sign-in storage region
