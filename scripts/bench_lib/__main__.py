@@ -17,7 +17,7 @@ import yaml
 
 from dwdiag_emulator import Emulator
 from dwdiag_emulator.generate import Sizes, write_world
-from scripts.bench_lib.minimum import by_family, family, minimum_calls
+from scripts.bench_lib.minimum import by_family, minimum_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = dict(workspaces=10, mc_projects=40, members=5, data_sources=3, compute=2, deployments=6, files=2,

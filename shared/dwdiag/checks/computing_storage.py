@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, in_workspace, rule
-from dwdiag.models.common import CallError, get_ci, same
+from dwdiag.models.common import get_ci, same
 from dwdiag.models.computing_storage import (
     CalcEngine, ComputeResourceGroup, ComputingStorageEvidence, MaxComputeProject,
     WorkspaceComputeResources,
@@ -22,16 +22,12 @@ def _project_obj(p: MaxComputeProject) -> Obj:
     return Obj("maxcompute_project", p.name, p.name, None)
 
 
-def _projects(ev: ComputingStorageEvidence) -> Iterator[tuple[MaxComputeProject, Optional[Outcome]]]:
-    """Each project, or the `error` outcome that stands for it when its evidence did not load."""
+def _per_project(ev: ComputingStorageEvidence, judge: Callable[[MaxComputeProject], Outcome]) -> list[Outcome]:
+    """One outcome per project: `error` where its evidence did not load, else what `judge` decides."""
     if ev.maxcompute_projects_error:
-        yield None, error(everything("maxcompute_project"), ev.maxcompute_projects_error, "MaxCompute projects")
-        return
-    for p in ev.maxcompute_projects:
-        if p.error:
-            yield p, error(_project_obj(p), p.error, f"MaxCompute project {p.name}")
-        else:
-            yield p, None
+        return [error(everything("maxcompute_project"), ev.maxcompute_projects_error, "MaxCompute projects")]
+    return [error(_project_obj(p), p.error, f"MaxCompute project {p.name}") if p.error else judge(p)
+            for p in ev.maxcompute_projects]
 
 
 def _security(p: MaxComputeProject) -> Optional[dict[str, Any]]:
@@ -53,123 +49,98 @@ def _permission_model(security: dict[str, Any], settings: Settings) -> tuple[str
 
 @rule("maxcompute_permission_model")
 def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
-    out = []
-    for p, err in _projects(ev):
-        if err:
-            out.append(err)
-            continue
+    def judge(p: MaxComputeProject) -> Outcome:
         security = _security(p)
         if security is None:
-            out.append(_missing_security(p))
-            continue
+            return _missing_security(p)
         field, value = _permission_model(security, settings)
-        evidence = {field: value}
         if value is True:
-            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} has the V2.0 permission model on "
-                               f"({field} = true).", evidence))
-        else:
-            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} has the V2.0 permission model "
-                               f"(column-level access control) off: {field} is {_shown(value)}.", evidence))
-    return out
+            return Outcome(PASS, _project_obj(p), f"Project {p.name} has the V2.0 permission model on "
+                           f"({field} = true).", {field: value})
+        return Outcome(FAIL, _project_obj(p), f"Project {p.name} has the V2.0 permission model "
+                       f"(column-level access control) off: {field} is {_shown(value)}.", {field: value})
+
+    return _per_project(ev, judge)
 
 
 @rule("maxcompute_download_control")
 def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
-    out = []
-    for p, err in _projects(ev):
-        if err:
-            out.append(err)
-            continue
+    def judge(p: MaxComputeProject) -> Outcome:
         security = _security(p)
         if security is None:
-            out.append(_missing_security(p))
-            continue
+            return _missing_security(p)
         field, model = _permission_model(security, settings)
         download = security.get("enableDownloadPrivilege")
         evidence = {field: model, "securityProperties.enableDownloadPrivilege": download}
         obj = _project_obj(p)
         if model is not True:
-            out.append(Outcome(FAIL, obj, f"Project {p.name} cannot control downloads: the V2.0 permission "
-                               f"model is off ({field} is {_shown(model)}).", evidence))
-        elif download is not True:
-            out.append(Outcome(FAIL, obj, f"Project {p.name} has the permission model on but download "
-                               f"permission management off (enableDownloadPrivilege is {_shown(download)}).",
-                               evidence))
-        else:
-            out.append(Outcome(PASS, obj, f"Project {p.name} controls Tunnel downloads (permission model on, "
-                               "enableDownloadPrivilege = true).", evidence))
-    return out
+            return Outcome(FAIL, obj, f"Project {p.name} cannot control downloads: the V2.0 permission "
+                           f"model is off ({field} is {_shown(model)}).", evidence)
+        if download is not True:
+            return Outcome(FAIL, obj, f"Project {p.name} has the permission model on but download permission "
+                           f"management off (enableDownloadPrivilege is {_shown(download)}).", evidence)
+        return Outcome(PASS, obj, f"Project {p.name} controls Tunnel downloads (permission model on, "
+                       "enableDownloadPrivilege = true).", evidence)
+
+    return _per_project(ev, judge)
 
 
 @rule("maxcompute_data_protection")
 def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
-    out = []
-    for p, err in _projects(ev):
-        if err:
-            out.append(err)
-            continue
+    def judge(p: MaxComputeProject) -> Outcome:
         if p.security_properties is None:
-            out.append(_missing_security(p))
-            continue
+            return _missing_security(p)
         protection = p.security_properties.project_protection
         protected = protection.protected if protection else None
         policy = (protection.exception_policy or "") if protection else ""
         evidence = {"projectProtection.protected": protected, "projectProtection.exceptionPolicy": policy or None}
         if protected is True:
             note = " with an exception policy (see evidence)" if policy.strip() else ""
-            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} has data protection on{note}.", evidence))
-        else:
-            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} has data protection off "
-                               f"(projectProtection.protected is {_shown(protected)}), so data can be copied "
-                               "out of the project.", evidence))
-    return out
+            return Outcome(PASS, _project_obj(p), f"Project {p.name} has data protection on{note}.", evidence)
+        return Outcome(FAIL, _project_obj(p), f"Project {p.name} has data protection off "
+                       f"(projectProtection.protected is {_shown(protected)}), so data can be copied "
+                       "out of the project.", evidence)
+
+    return _per_project(ev, judge)
 
 
 @rule("maxcompute_storage_encryption")
 def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
-    out = []
-    for p, err in _projects(ev):
-        if err:
-            out.append(err)
-            continue
+    def judge(p: MaxComputeProject) -> Outcome:
         if p.properties is None:
-            out.append(Outcome(ERROR, _project_obj(p), f"GetProject for {p.name} returned no properties, so "
-                               "its storage encryption is unknown.", {"properties": None}))
-            continue
+            return Outcome(ERROR, _project_obj(p), f"GetProject for {p.name} returned no properties, so its "
+                           "storage encryption is unknown.", {"properties": None})
         enc = p.properties.encryption
         enabled = enc.enable if enc else None
         evidence = {"encryption.enable": enabled, "encryption.algorithm": enc.algorithm if enc else None}
         if enabled is True:
-            out.append(Outcome(PASS, _project_obj(p), f"Project {p.name} encrypts its storage "
-                               f"({enc.algorithm or 'algorithm not reported'}).", evidence))
-        else:
-            out.append(Outcome(FAIL, _project_obj(p), f"Project {p.name} does not encrypt its storage "
-                               f"(encryption.enable is {_shown(enabled)}).", evidence))
-    return out
+            return Outcome(PASS, _project_obj(p), f"Project {p.name} encrypts its storage "
+                           f"({enc.algorithm or 'algorithm not reported'}).", evidence)
+        return Outcome(FAIL, _project_obj(p), f"Project {p.name} does not encrypt its storage "
+                       f"(encryption.enable is {_shown(enabled)}).", evidence)
+
+    return _per_project(ev, judge)
 
 
 @rule("maxcompute_backup")
 def maxcompute_backup(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
-    out = []
     minimum = settings.min_retention_days
-    for p, err in _projects(ev):
-        if err:
-            out.append(err)
-            continue
+
+    def judge(p: MaxComputeProject) -> Outcome:
         days = p.properties.retention_days if p.properties else None
         evidence = {"retentionDays": days, "min_retention_days": minimum}
         obj = _project_obj(p)
         if days is None:
-            out.append(Outcome(ERROR, obj, f"GetProject for {p.name} did not report retentionDays, so its "
-                               "backup setting is unknown.", evidence))
-        elif days == 0:
-            out.append(Outcome(FAIL, obj, f"Project {p.name} has backup off (retentionDays = 0).", evidence))
-        elif days < minimum:
-            out.append(Outcome(FAIL, obj, f"Project {p.name} keeps backups for {days} day(s), less than the "
-                               f"required {minimum}.", evidence))
-        else:
-            out.append(Outcome(PASS, obj, f"Project {p.name} keeps backups for {days} day(s).", evidence))
-    return out
+            return Outcome(ERROR, obj, f"GetProject for {p.name} did not report retentionDays, so its backup "
+                           "setting is unknown.", evidence)
+        if days == 0:
+            return Outcome(FAIL, obj, f"Project {p.name} has backup off (retentionDays = 0).", evidence)
+        if days < minimum:
+            return Outcome(FAIL, obj, f"Project {p.name} keeps backups for {days} day(s), less than the "
+                           f"required {minimum}.", evidence)
+        return Outcome(PASS, obj, f"Project {p.name} keeps backups for {days} day(s).", evidence)
+
+    return _per_project(ev, judge)
 
 
 def _shown(value: Any) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Optional
 
 from dwdiag.checks import (
-    Outcome, available, error, everything, everything_in, failed, in_workspace, rule, workspace_obj,
+    Outcome, available, error, everything, everything_in, in_workspace, rule, workspace_obj,
 )
-from dwdiag.checks.deployments import Deployment, deployed_in_window, window_start_ms
 from dwdiag.models.common import EnvEntry, get_ci, same
 from dwdiag.models.computing_storage import ComputeResourceGroup
 from dwdiag.models.data_production import DataProductionEvidence, Member, WorkspaceProduction

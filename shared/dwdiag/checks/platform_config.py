@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from dwdiag.checks import Obj, Outcome, error, failed, rule
+from dwdiag.checks import Obj, Outcome, error, rule
 from dwdiag.models.common import same
 from dwdiag.models.findings import Status
 from dwdiag.models.platform_config import PlatformConfigEvidence, Trail

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from dwdiag.checks import (
-    Obj, Outcome, available, error, everything, everything_in, failed, in_workspace, rule, workspace_obj,
+    Outcome, available, error, everything, everything_in, failed, in_workspace, rule, workspace_obj,
 )
 from dwdiag.checks.deployments import Deployment, DeployedInWindow, deployed_in_window, window_start_ms
 from dwdiag.models.common import same

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from dwdiag.clients import Credentials
 from dwdiag.errors import UserError, describe_validation
-from dwdiag.fc import fanout, logs
+from dwdiag.fc import logs
 from dwdiag.fc.events import Payload, Shard, TimerEvent, parse_event
 from dwdiag.models.findings import Category
 from dwdiag.runner import new_run_id

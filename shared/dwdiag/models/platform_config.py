@@ -6,7 +6,7 @@ from typing import Optional
 
 from pydantic import Field
 
-from dwdiag.models.common import RegionScoped, CallError, PascalWire, Plain
+from dwdiag.models.common import RegionScoped, CallError, PascalWire
 
 
 class TrailStatus(PascalWire):
