@@ -22,6 +22,7 @@ from dwdiag.settings import ENV_PREFIX, Settings, unknown_environment_settings
 from dwdiag.store import open_store, store_from_settings
 from dwdiag.publisher import publish_run
 from dwdiag.store.layout import run_prefix
+from dwdiag.waivers import apply_waivers
 
 DEMO_OUTPUT = "dwdiag-output"
 CATEGORIES = [c.value for c in Category]
@@ -90,6 +91,16 @@ def _emit(result: RunResult, args: argparse.Namespace, settings: Optional[Settin
     if args.format == "json":
         json.dump(result.document(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif args.format == "ocsf":
+        from dwdiag.outputs import ocsf
+
+        events = ocsf.events(result.findings, run_id=result.run_id, evaluated_at=result.summary.evaluated_at)
+        json.dump(events, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        from dwdiag.outputs import csv_output
+
+        sys.stdout.write(csv_output.render(result.findings))
     else:
         print(findings_report(result.findings, result.summary, show_all=args.all))
     sys.stdout.flush()
@@ -110,8 +121,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     settings = load_settings()
     snapshot = load_snapshot(args.evidence)
     categories = [Category(c) for c in args.category] or None
+    waivers = load_waivers_for(args, settings)
     result = evaluate(snapshot, settings, categories=categories, regions=args.region or None,
                       now=_parse_now(args.now))
+    apply_waivers(result, waivers)
     _emit(result, args, settings)  # a re-evaluation never alerts
     return 0
 
@@ -142,14 +155,16 @@ class Progress:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     settings = load_settings()
+    waivers = load_waivers_for(args, settings)  # a bad waiver file stops the run before any API call
     from dwdiag.scan import scan
 
-    progress = Progress(args.format != "json")
+    progress = Progress(args.format == "table")
     try:
         result = scan(settings, regions=args.region or None, categories=[Category(c) for c in args.category] or None,
                       progress=progress, cache_store=_store_or_error(settings, args.output))
     finally:
         progress.clear()
+    apply_waivers(result, waivers)
     _emit(result, args, settings, alerts=not args.no_alert)
     return 0
 
@@ -164,12 +179,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                   "set DWDIAG_DATASOURCE_ACCESS_STRICT=false to see the default.", file=sys.stderr)
     from dwdiag.demo.live import run_demo
 
-    progress = Progress(args.format != "json")
+    waivers = load_waivers_for(args, settings)
+    progress = Progress(args.format == "table")
     try:
         result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress,
                           cache_store=_store_or_error(settings, args.output))
     finally:
         progress.clear()
+    apply_waivers(result, waivers)
     # The demo has no robot to talk to: the message it would send is written beside the run instead.
     preview = None if args.no_alert or not args.output else _preview_writer(args.output, result)
     _emit(result, args, settings, alerts=preview is not None, sender=preview)
@@ -223,6 +240,81 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_waivers_for(args: argparse.Namespace, settings: Settings) -> list:
+    from dwdiag.waivers import load_waivers
+
+    path = getattr(args, "waivers", None) or settings.waivers_file
+    return load_waivers(path) if path else []
+
+
+def _findings_from(args: argparse.Namespace, settings: Settings, waivers: list) -> tuple[list, str]:
+    """The findings to lint or report on: an evidence file re-evaluated, a store's latest/, or the demo."""
+    if getattr(args, "store", None):
+        from dwdiag.stored import latest_findings
+
+        try:
+            findings, runs = latest_findings(open_store(args.store, settings), args.region or None)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot read {args.store}: {exc}") from None
+        return findings, f"run {', '.join(runs)} in {args.store}"
+    snapshot = load_snapshot(args.evidence) if args.evidence else demo_snapshot()
+    result = evaluate(snapshot, settings, regions=args.region or None)
+    apply_waivers(result, waivers)
+    return result.findings, (f"the evidence {args.evidence}" if args.evidence else "the demo evidence")
+
+
+def cmd_waivers_check(args: argparse.Namespace) -> int:
+    from dwdiag.waivers import lint, load_waivers, today_utc
+
+    settings = load_settings()
+    waivers = load_waivers(args.file)
+    findings, source = _findings_from(args, settings, [])
+    problems = lint(waivers, findings, today=today_utc(), name=args.file, against=source)
+    for line in problems:
+        print(line)
+    print(f"dwdiag: {len(waivers)} waiver(s) checked against {len(findings)} findings of {source}: "
+          f"{len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dwdiag import compliance
+
+    settings = load_settings()
+    framework = compliance.find_framework(args.framework)
+    findings, source = _findings_from(args, settings, load_waivers_for(args, settings))
+    doc = compliance.document(framework, findings, source)
+    if args.format == "json":
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(compliance.render(doc))
+    return 0
+
+
+def add_waivers_and_report(sub) -> None:
+    def source_options(p: argparse.ArgumentParser, default: str) -> None:
+        where = p.add_mutually_exclusive_group(required=default == "")
+        where.add_argument("--evidence", metavar="FILE", help="re-evaluate this evidence snapshot")
+        where.add_argument("--store", "--against", dest="store", metavar="DIR_OR_OSS",
+                           help="the latest run stored in this folder or oss://bucket/prefix")
+        p.add_argument("--region", action="append", default=[], help="only this region (repeatable; for an "
+                       "oss:// store, the regions to read)")
+
+    waivers = sub.add_parser("waivers", help="work with waiver files").add_subparsers(dest="action", required=True)
+    check = waivers.add_parser("check", help="lint a waiver file: fail on expired or unmatched waivers")
+    check.add_argument("file", metavar="FILE")
+    source_options(check, "")
+    check.set_defaults(func=cmd_waivers_check)
+
+    report = sub.add_parser("report", help="coverage of a compliance framework's controls by a run")
+    report.add_argument("--framework", required=True, metavar="NAME", help="mlps-2.0-level3 or cis-alibaba-cloud")
+    source_options(report, "demo")
+    report.add_argument("--waivers", metavar="FILE", help="apply this waiver file (default DWDIAG_WAIVERS_FILE)")
+    report.add_argument("--format", choices=["table", "json"], default="table")
+    report.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dwdiag", description="DataWorks platform security diagnostics.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,7 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     def results_options(p: argparse.ArgumentParser, output_default: Optional[str]) -> None:
         p.add_argument("--category", action="append", choices=CATEGORIES, default=[],
                        help="only this category (repeatable)")
-        p.add_argument("--format", choices=["table", "json"], default="table")
+        p.add_argument("--format", choices=["table", "json", "ocsf", "csv"], default="table")
+        p.add_argument("--waivers", metavar="FILE", help="a YAML waiver file (default DWDIAG_WAIVERS_FILE)")
         p.add_argument("--output", default=output_default, metavar="DIR",
                        help="write the run into this folder in the store layout")
         p.add_argument("--all", action="store_true", help="also list passed and not-applicable results")
@@ -265,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     results_options(demo, DEMO_OUTPUT)
     demo.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
     demo.set_defaults(func=cmd_demo)
+    add_waivers_and_report(sub)
     return parser
 
 

@@ -17,8 +17,8 @@ from dwdiag.models.findings import Category, Finding, Status
 from dwdiag.redact import redact_text
 from dwdiag.runner import RunResult
 from dwdiag.settings import Settings
-from dwdiag.store import Store
-from dwdiag.store.layout import latest_key, publish, run_prefix
+from dwdiag.store import Store, StoreError
+from dwdiag.store.layout import latest_key, publish, report_key, run_prefix
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "alerts/pending.json"
@@ -37,7 +37,8 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
     for region in result.summary.regions:
         for category in result.categories:
             mine = [f for f in result.findings if f.region == region and f.category is category]
-            diffs[(region, category)] = compare(mine, store.read(latest_key(region, category)), seen_at)
+            previous = store.read(latest_key(region, category))
+            diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
     totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
     for d in diffs.values():
         totals["new"] += len(d.new)
@@ -46,6 +47,18 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
         totals["regressions"] += len(d.regressed)
     result.summary.changes = totals
     return diffs
+
+
+def _reopen(diff: Diff, previous: Optional[dict]) -> Diff:
+    """A fail that was waived last run and is not now (its waiver expired or was removed) is announced
+    again like a new one, keeping its first_seen: that is how an expired waiver brings its alert back."""
+    waived_before = {f["fingerprint"] for f in (previous or {}).get("findings", []) if f.get("waived")}
+    back = [f for f in diff.existing if f.fingerprint in waived_before and not f.waived]
+    for f in back:
+        diff.existing.remove(f)
+        f.state = "new"
+        diff.new.append(f)
+    return diff
 
 
 def publish_run(store: Store, result: RunResult, settings: Settings, *, alerts: bool = True,
@@ -73,11 +86,12 @@ def digest_for(result: RunResult, region: str, diffs: dict, settings: Settings, 
 
     mine = [d for (r, _), d in diffs.items() if r == region]
     floor = settings.alert_min_risk.rank
-    new = [f for d in mine for f in d.new if f.risk_level.rank >= floor]
+    # A waived risk was accepted by a person until its expiry: neither announced nor counted as open.
+    new = [f for d in mine for f in d.new if f.risk_level.rank >= floor and not f.waived]
     current = [f for f in result.findings if f.region == region]
     open_by_risk: dict[str, int] = {}
     for f in current:
-        if f.status is Status.fail:
+        if f.status is Status.fail and not f.waived:
             open_by_risk[f.risk_level.value] = open_by_risk.get(f.risk_level.value, 0) + 1
     return AlertDigest(
         run_id=result.run_id, region=region, categories=[c.value for c in result.categories],
@@ -87,12 +101,25 @@ def digest_for(result: RunResult, region: str, diffs: dict, settings: Settings, 
         at_mobiles=list(settings.alert_at_mobiles))
 
 
+def report_location(store: Store, result: RunResult, settings: Settings) -> str:
+    """Where the alert's reader finds the run's HTML report: a presigned URL when the store can make one
+    (OSS), else the report's location in the store (a local path)."""
+    key = report_key(result)
+    presign = getattr(store, "presign", None)
+    try:
+        url = presign(key, settings.report_url_expiry_seconds) if presign else None
+    except StoreError as exc:  # signing is local; should it fail, the alert still says where the report is
+        log.warning("could not presign %s: %s", key, exc)
+        url = None
+    return url or store.location(key)
+
+
 def _alert(store: Store, result: RunResult, settings: Settings, diffs: dict,
            send: Callable[[dict], None]) -> dict[str, str]:
     from dwdiag.alert.message import build_message
 
     outcome = _send_pending(store, send)
-    location = store.location(run_prefix(result))
+    location = report_location(store, result, settings)
     for region in result.summary.regions:
         marker = f"{run_prefix(result)}/alerts/{region}.json"
         if store.read(marker) is not None:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     alert_min_risk: RiskLevel = RiskLevel.medium  # new or regressed fails below this level are not announced
     alert_always: bool = False  # send a digest even when nothing changed
     alert_at_mobiles: StrList = Field(default_factory=list)  # @ these numbers when a new finding is high risk
+    # How long the report link in an alert works (OSS presigned URL; V4 signing allows 7 days at most).
+    report_url_expiry_seconds: int = Field(default=7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    waivers_file: Optional[str] = None  # a YAML waiver file (dwdiag.waivers); --waivers FILE wins
 
     @field_validator(
         "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",

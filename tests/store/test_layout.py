@@ -24,6 +24,10 @@ class Recording:
         self.order.append(key)
         self.store.write(key, data)
 
+    def write_text(self, key, text, content_type="text/plain; charset=utf-8"):
+        self.order.append(key)
+        self.store.write_text(key, text, content_type)
+
     def __getattr__(self, name):
         return getattr(self.store, name)
 
@@ -33,8 +37,13 @@ def result():
     return evaluate(demo_snapshot(), Settings())
 
 
+def _decode(key, body):
+    # The run folder also holds text files for people and other tools (findings.csv); the rest is JSON.
+    return json.loads(body) if key.endswith(".json") else body.decode("utf-8")
+
+
 def _objects_local(root):
-    return {p.relative_to(root).as_posix(): json.loads(p.read_bytes()) for p in root.rglob("*") if p.is_file()}
+    return {p.relative_to(root).as_posix(): _decode(p.name, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
 
 
 def _objects_oss(s3, bucket, prefix):
@@ -44,8 +53,9 @@ def _objects_oss(s3, bucket, prefix):
     out = {}
     for key in keys:
         obj = s3.get_object(Bucket=bucket, Key=key)
-        assert obj["ContentType"] == "application/json; charset=utf-8", key
-        out[key[len(prefix):]] = json.loads(obj["Body"].read())
+        if key.endswith(".json"):
+            assert obj["ContentType"] == "application/json; charset=utf-8", key
+        out[key[len(prefix):]] = _decode(key, obj["Body"].read())
     return out
 
 
@@ -84,7 +94,7 @@ def test_latest_pointers_are_written_after_the_run(published, result):
     store, _, _, seen = published
     first_latest = min(i for i, k in enumerate(store.order) if k.startswith("latest/"))
     assert first_latest > 0 and all(k.startswith("latest/") for k in store.order[first_latest:])
-    assert all(k.startswith("runs/") for k in store.order[:first_latest])
+    assert all(k.startswith(("runs/", "history/")) for k in store.order[:first_latest])
     assert store.order.index(f"runs/{result.summary.started_at:%Y-%m-%d}/{result.run_id}/summary.json") \
         < first_latest
     if seen is not None:

@@ -23,6 +23,15 @@ RISKS = ("high", "medium", "low")
 # that would escape our own markup). One finding can then never eat the whole message.
 NAME_CAP, ID_CAP, RESULT_CAP, SUGGESTION_CAP, LOCATION_CAP = 160, 160, 500, 500, 600
 
+
+def report_link(location: str) -> str:
+    """A URL we made ourselves (a presigned report) becomes a link, whole: a cut or escaped one
+    would not open. Anything else (an oss:// or local path) is shown as escaped text."""
+    if location.startswith(("https://", "http://")) and not any(c in location for c in "\n\r<>\"'`"):
+        safe = location.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        return f"[open the report]({safe})"
+    return escape_md(location, LOCATION_CAP) or "not stored"
+
 # CommonMark's backslash-escapable punctuation that can start structure in a single line.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|~])")
 # `&name;` / `&#91;`: escaped so a tenant cannot spell `[`, `<` etc. as entities either.
@@ -180,7 +189,7 @@ def build_message(digest: AlertDigest, max_bytes: int = MAX_BYTES) -> dict:
     tail = []
     if digest.errors:
         tail.append(f"**Errors:** {int(digest.errors)} checks could not conclude; see the report\n\n")
-    tail.append(f"**Full report:** {escape_md(digest.report_location, LOCATION_CAP) or 'not stored'}\n")
+    tail.append(f"**Full report:** {report_link(digest.report_location)}\n")
 
     new_head = [f"**New and regressed fails ({len(new)})**\n\n"] if new else []
     res_head = [f"**Resolved ({len(resolved)})**\n\n"] if resolved else []

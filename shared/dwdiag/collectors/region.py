@@ -105,7 +105,11 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
         if PC in chosen:
             found, error = trails.result()
             evidence.platform_config = PlatformConfigEvidence(trails=found, trails_error=error)
-    return RegionEvidence.model_validate(evidence.model_dump(by_alias=True))
+    for category in Category:  # set here rather than by re-validating: that would copy everything twice
+        part = evidence.for_category(category)
+        if part is not None:
+            part.region = ctx.region
+    return evidence
 
 
 def _after(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs, first: Future) -> WorkspaceFacts:

@@ -140,9 +140,9 @@ def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackag
     for item in items:
         if item.file_id not in versions:
             versions[item.file_id] = _file_versions(ctx, ws, item.file_id, item.file_version)
-        item.versions, item.versions_error = versions[item.file_id]
-        if item.versions_error:
-            item.versions = None
+        found, item.versions_error = versions[item.file_id]
+        # Only the deployed version decides who developed it; the rest would only take memory.
+        item.versions = None if item.versions_error else [v for v in found if v.file_version == item.file_version]
 
 
 def _file_versions(ctx: RegionContext, ws: Workspace, file_id: str, wanted: Optional[int]):

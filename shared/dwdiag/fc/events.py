@@ -8,6 +8,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dwdiag.errors import UserError, describe_validation
+from dwdiag.waivers import Waiver
 
 
 class Shard(BaseModel):
@@ -29,6 +30,7 @@ class Payload(BaseModel):
     run_id: Optional[str] = Field(default=None, pattern=r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
     shard: Optional[Shard] = None
     alert: bool = True
+    waivers: list[Waiver] = Field(default_factory=list)  # same schema as a waiver file; added to DWDIAG_WAIVERS_FILE
 
     @field_validator("regions", mode="before")
     @classmethod

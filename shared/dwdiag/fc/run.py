@@ -8,13 +8,15 @@ from typing import Any, Optional
 from dwdiag.clients import Credentials
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
-from dwdiag.models.findings import Category
+from dwdiag.models.findings import Category, Finding
+from dwdiag.outputs import write_run_outputs
 from dwdiag.publisher import publish_run
 from dwdiag.runner import RunResult
 from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
 from dwdiag.store import Store, store_from_settings
 from dwdiag.store.layout import run_prefix
+from dwdiag.waivers import apply_waivers, load_waivers
 
 log = logging.getLogger("dwdiag.fc")
 
@@ -67,10 +69,13 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
 
 def run_here(payload: Payload, settings: Settings, credentials: Credentials, category: str, run_id: str,
              regions: list[str]) -> dict[str, Any]:
+    # The file is read before the sweep, so a bad one costs no API quota; the payload's were checked on parsing.
+    waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
     sweep = Sweep(settings, credentials)
     store = _store(settings, credentials)
     result = scan(settings, regions=regions, categories=[Category(category)], sweep=sweep, run_id=run_id,
                   cache_store=store)
+    apply_waivers(result, waivers)
     problems = list(result.summary.problems)
     if store is None:
         problems.append("no DWDIAG_OSS_BUCKET is set: the findings were not stored and no alert was sent")
@@ -80,7 +85,8 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
             _mark_shard(store, result, category, regions)
     s = result.summary
     return {"ok": True, "category": category, "run_id": run_id, "regions": s.regions, "findings": s.findings,
-            "by_status": s.totals.by_status, "open_by_risk": s.totals.open_by_risk, "changes": s.changes,
+            "by_status": s.totals.by_status, "open_by_risk": s.totals.open_by_risk, "waived": s.totals.waived,
+            "changes": s.changes,
             "alerts": s.alerts, "calls": sum(s.calls.values()), "throttled": sum(s.throttled.values()),
             "problems": problems, "stored_at": store.location(run_prefix(result)) if store else None}
 
@@ -107,7 +113,14 @@ def _mark_shard(store: Store, result: RunResult, category: str, regions: list[st
     store.write(f"{run_prefix(result)}/summary.json", {
         "run_id": result.run_id, "source": "fc", "categories": [category], "shards": status,
         "findings": sum(p["summary"]["findings"] for p in parts), **totals,
+        "waived": sum(p["summary"]["totals"].get("waived", 0) for p in parts),
         "parts": {p["region"]: p["summary"] for p in parts}})
+    # Every shard wrote the run-level OCSF and CSV files with its own region only: merge the finished ones.
+    merged: list[Finding] = []
+    for region in status["finished"]:
+        doc = store.read(f"{run_prefix(result)}/{region}/{category}/findings.json") or {}
+        merged += [Finding.model_validate(f) for f in doc.get("findings", [])]
+    write_run_outputs(store, run_prefix(result), merged, result.run_id, s.evaluated_at)
 
 
 def shard_status(store: Store, run_id: str, category: str) -> Optional[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from enum import Enum
 from typing import Any, Literal, Optional
 
@@ -52,6 +53,17 @@ def fingerprint(item_id: str, region: str, object_type: str, object_id: str) -> 
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+class AppliedWaiver(BaseModel):
+    """The waiver that accepted this risk (see dwdiag.waivers), copied onto the finding so a reader sees why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    owner: str
+    expires: date
+    matched_by: Literal["fingerprint", "item_id+object"]
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
@@ -72,13 +84,17 @@ class Finding(BaseModel):
     state: Optional[Literal["new", "existing", "resolved"]] = None
     first_seen: Optional[str] = None
     regression: Optional[bool] = None
+    # Set when an unexpired waiver accepts this fail or manual result; the status stays as it was.
+    waived: Optional[bool] = None
+    waiver: Optional[AppliedWaiver] = None
 
     def public(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
-        for key in DIFF_FIELDS:
+        for key in DIFF_FIELDS + WAIVER_FIELDS:
             if data[key] is None:
                 del data[key]
         return data
 
 
 DIFF_FIELDS = ("state", "first_seen", "regression")
+WAIVER_FIELDS = ("waived", "waiver")

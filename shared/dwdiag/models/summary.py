@@ -14,14 +14,16 @@ from dwdiag.models.findings import Category, Finding, RiskLevel, Status
 
 class Counts(Plain):
     by_status: dict[str, int] = Field(default_factory=dict)
-    open_by_risk: dict[str, int] = Field(default_factory=dict)  # `fail` findings per risk level
+    open_by_risk: dict[str, int] = Field(default_factory=dict)  # unwaived `fail` findings per risk level
+    waived: int = 0  # fail or manual findings accepted by an unexpired waiver (still counted in by_status)
 
     @classmethod
     def of(cls, findings: list[Finding]) -> "Counts":
         statuses = Counter(f.status.value for f in findings)
-        risks = Counter(f.risk_level.value for f in findings if f.status is Status.fail)
+        risks = Counter(f.risk_level.value for f in findings if f.status is Status.fail and not f.waived)
         return cls(by_status={s.value: statuses.get(s.value, 0) for s in Status},
-                   open_by_risk={r.value: risks.get(r.value, 0) for r in RiskLevel})
+                   open_by_risk={r.value: risks.get(r.value, 0) for r in RiskLevel},
+                   waived=sum(1 for f in findings if f.waived))
 
 
 class RunSummary(Plain):
@@ -41,6 +43,11 @@ class RunSummary(Plain):
     throttled: dict[str, int] = Field(default_factory=dict)  # throttled answers per action
     changes: dict[str, int] = Field(default_factory=dict)  # new, existing, resolved, regressions vs the last run
     alerts: dict[str, str] = Field(default_factory=dict)  # region -> sent, unchanged, failed: ..., pending
+
+    def recount(self, findings: list[Finding]) -> None:
+        """Counts again after the findings changed in place (waivers are applied after evaluation)."""
+        self.totals = Counts.of(findings)
+        self.by_category = {c.value: Counts.of([f for f in findings if f.category is c]) for c in self.categories}
 
     @classmethod
     def build(cls, findings: list[Finding], **fields) -> "RunSummary":

@@ -27,6 +27,8 @@ class Store(Protocol):
 
     def location(self, key: str) -> str: ...
 
+    def presign(self, key: str, expires_seconds: int) -> Optional[str]: ...  # a URL that reads key, if any
+
 
 class StoreError(OSError):
     """A store operation failed. An OSError, so callers that already handle file errors handle this too.
@@ -94,6 +96,9 @@ class LocalStore:
 
     def location(self, key: str) -> str:
         return str(self._path(key))
+
+    def presign(self, key: str, expires_seconds: int) -> Optional[str]:
+        return None  # a folder has no URLs to hand out; its location is the path
 
 
 def open_store(destination: str, settings: Optional["Settings"] = None,

@@ -1,8 +1,12 @@
 """The store layout of spec/architecture.md, and the order it is written in.
 
 runs/<YYYY-MM-DD>/<run_id>/<region>/<category>/{findings.json,evidence.json}
+runs/<YYYY-MM-DD>/<run_id>/{findings.ocsf.json,findings.csv}
 runs/<YYYY-MM-DD>/<run_id>/summary.json
+history/index.json                   the counts of the last runs, for the report's trend
+runs/<YYYY-MM-DD>/<run_id>/report.html
 latest/<region>/<category>.json      written last, so it never points at a half-written run
+latest/report.html                   the very last
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from typing import Any, Optional
 
 from dwdiag.diff import Diff
 from dwdiag.models.findings import Category, Finding
+from dwdiag.outputs import write_run_outputs
 from dwdiag.redact import redact
+from dwdiag.report import HTML_CONTENT_TYPE, LATEST_REPORT_KEY, REPORT_NAME, write_run_report
 from dwdiag.runner import RunResult
 from dwdiag.store import Store
 
@@ -69,12 +75,24 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
                 store.write(key, redact(evidence.model_dump(mode="json", by_alias=True, exclude_none=True)))
                 written.append(key)
             parts.append((region, category, findings))
+    # The same findings for other tools (OCSF) and for spreadsheets (CSV), before the summary marks the run done.
+    written += write_run_outputs(store, run_prefix(result), result.findings, result.run_id,
+                                 result.summary.evaluated_at)
     key = f"{run_prefix(result)}/summary.json"
     store.write(key, result.summary.model_dump(mode="json"))
     written.append(key)
+    report = write_run_report(store, result, run_prefix(result))
+    written += report.keys
     for region, category, findings in parts:
         doc = _findings_doc(result, region, category, findings, diffs.get((region, category)))
         doc["run_path"] = run_prefix(result)
         store.write(latest_key(region, category), doc)
         written.append(latest_key(region, category))
+    if report.html is not None:
+        store.write_text(LATEST_REPORT_KEY, report.html, HTML_CONTENT_TYPE)
+        written.append(LATEST_REPORT_KEY)
     return written
+
+
+def report_key(result: RunResult) -> str:
+    return f"{run_prefix(result)}/{REPORT_NAME}"

@@ -1,0 +1,74 @@
+"""Findings as CSV: one row per finding, a fixed column order, safe to open in a spreadsheet.
+
+Columns are the spec's fields in the spec's order, then what a run adds (state, first_seen,
+regression, waived, waiver). `evidence` and `waiver` are compact JSON. A cell that a spreadsheet
+would run as a formula (starting with = + - @, tab or carriage return) gets a leading apostrophe,
+as OWASP's CSV-injection advice says; so that `read` gives back exactly what was written, a cell
+that itself starts with an apostrophe gets one too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterable, Optional
+
+from dwdiag.models.findings import Finding
+
+SPEC_COLUMNS = ("item_id", "category", "status", "risk_level", "region", "object_type", "object_id",
+                "object_name", "workspace_id", "result", "suggestion", "evidence", "fingerprint")
+RUN_COLUMNS = ("state", "first_seen", "regression", "waived", "waiver")
+COLUMNS = SPEC_COLUMNS + RUN_COLUMNS
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+JSON_COLUMNS = ("evidence", "waiver")
+BOOL_COLUMNS = ("regression", "waived")
+OPTIONAL_COLUMNS = ("workspace_id",) + RUN_COLUMNS  # an empty cell is null only here; elsewhere it is ""
+
+
+def neutralise(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_STARTS + ("'",)) else cell
+
+
+def restore(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def _cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise(str(value))
+
+
+def row(f: Finding) -> dict[str, str]:
+    data = f.model_dump(mode="json")
+    return {key: _cell(key, data.get(key)) for key in COLUMNS}
+
+
+def render(findings: Iterable[Finding]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writeheader()
+    for f in findings:
+        writer.writerow(row(f))
+    return out.getvalue()
+
+
+def _value(key: str, cell: str) -> Optional[Any]:
+    if cell == "" and key in OPTIONAL_COLUMNS:
+        return None
+    if key in JSON_COLUMNS:
+        return json.loads(cell)
+    if key in BOOL_COLUMNS:
+        return cell == "true"
+    return restore(cell)
+
+
+def read(text: str) -> list[Finding]:
+    """The findings back from `render`'s text (a leading byte-order mark is allowed)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    return [Finding.model_validate({k: _value(k, v) for k, v in r.items()}) for r in reader]

@@ -1,0 +1,146 @@
+"""One self-contained HTML page per run: the console's view of a run, readable offline.
+
+Nothing on the page is fetched: the stylesheet and the script are inline and allowed by their hashes in
+a Content-Security-Policy that forbids every network source, so even markup smuggled in by a tenant
+string could load nothing and run nothing. The run's data travels as JSON in a non-executable
+<script type="application/json"> block with `<`, `>` and `&` escaped, so no tenant string can close it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from typing import Any, Iterable, Optional
+
+from dwdiag import catalog
+from dwdiag.models.findings import Category
+from dwdiag.report.script import JS
+from dwdiag.report.style import CSS
+from dwdiag.runner import RunResult
+
+HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+_MARKER = re.compile(r"@(CSP|TITLE|CSS|DATA|JS)@")
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="@CSP@">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>@TITLE@</title>
+<style>@CSS@</style>
+</head>
+<body>
+<header class="top">
+  <h1>DataWorks platform security diagnostics</h1>
+  <div class="meta">
+    <span>Run <b id="run-id"></b></span><span>Started <b id="run-time"></b></span>
+    <span>Evaluated as of <b id="run-evaluated"></b></span><span>Regions <b id="run-regions"></b></span>
+    <span>Categories <b id="run-categories"></b></span><span>Source <b id="run-source"></b></span>
+  </div>
+</header>
+<main>
+  <noscript><p class="problems">This report draws its tables with JavaScript; allow scripts for this file.</p></noscript>
+  <div class="problems" id="problems"></div>
+  <div class="row">
+    <section class="card overview">
+      <h2>Open risks</h2>
+      <div class="stats" id="open-risks"></div>
+      <div class="sep"></div>
+      <div class="stats small" id="by-status"></div>
+      <div class="stats small" id="changes"></div>
+    </section>
+    <section class="card trend">
+      <h2>Open fails by risk over the last runs</h2>
+      <div id="trend"></div>
+    </section>
+  </div>
+  <div class="cats" id="categories"></div>
+  <section class="card">
+    <h2>Findings</h2>
+    <div class="filters">
+      <label>Category<select id="f-category"></select></label>
+      <label>Risk<select id="f-risk"></select></label>
+      <label>Status<select id="f-status"></select></label>
+      <label>Region<select id="f-region"></select></label>
+      <label>Workspace<select id="f-workspace"></select></label>
+      <label>Search<input id="f-text" type="search" placeholder="object, result, item"></label>
+      <button id="f-reset" type="button">Reset</button>
+      <span class="shown" id="shown"></span>
+    </div>
+    <table class="findings">
+      <colgroup><col class="c-risk"><col class="c-status"><col class="c-item"><col class="c-obj"><col class="c-ws">
+        <col class="c-region"><col class="c-result"><col class="c-sugg"></colgroup>
+      <thead><tr><th>Risk</th><th>Status</th><th>Check item</th><th>Object</th><th>Workspace</th><th>Region</th>
+        <th>Result</th><th>Suggestion</th></tr></thead>
+      <tbody id="findings-body"></tbody>
+    </table>
+  </section>
+</main>
+<footer>Written by dwdiag. Click a finding to see the evidence behind it.</footer>
+<script type="application/json" id="report-data">@DATA@</script>
+<script>@JS@</script>
+</body>
+</html>
+"""
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy() -> str:
+    """Only this page's own style and script, by hash; no source of any kind on the network."""
+    return "; ".join([
+        "default-src 'none'", f"script-src {_sha256(JS)}", f"style-src {_sha256(CSS)}", "img-src 'none'",
+        "font-src 'none'", "connect-src 'none'", "media-src 'none'", "object-src 'none'", "frame-src 'none'",
+        "worker-src 'none'", "manifest-src 'none'", "base-uri 'none'", "form-action 'none'",
+    ])
+
+
+def embed_json(data: Any) -> str:
+    """JSON that is inert inside <script type="application/json">: `</script>`, `<!--` and `]]>` cannot
+    appear (`<`, `>` and `&` only ever occur inside JSON strings, where \\u escapes mean the same)."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _category_order(value: str) -> int:
+    order = [c.value for c in Category]
+    return order.index(value) if value in order else len(order)
+
+
+def report_data(result: RunResult, history: Iterable[dict] = (), extra_findings: Iterable[dict] = (),
+                regions: Optional[list[str]] = None, categories: Optional[list[str]] = None) -> dict[str, Any]:
+    """What the page shows. `extra_findings` are public findings of the same run written by other shards."""
+    s = result.summary
+    return {
+        "run": {
+            "run_id": result.run_id, "source": s.source, "started_at": s.started_at.isoformat(),
+            "finished_at": s.finished_at.isoformat(), "evaluated_at": s.evaluated_at.isoformat(),
+            "regions": regions or list(s.regions),
+            "categories": sorted(categories or [c.value for c in result.categories], key=_category_order),
+            "problems": list(s.problems), "changes": dict(s.changes),
+        },
+        "categories": {c.value: c.title for c in Category},
+        "items": {m.id: {"title": m.title, "doc_url": m.doc_url} for m in catalog.ITEMS},
+        "findings": [f.public() for f in result.findings] + list(extra_findings),
+        "history": list(history),
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    title = f"dwdiag report {data['run']['run_id']}"
+    values = {"CSP": html.escape(content_security_policy()), "TITLE": html.escape(title), "CSS": CSS,
+              "DATA": embed_json(data), "JS": JS}
+    # One pass over the template: a value that happens to spell a marker (a tenant named "@JS@") stays text.
+    parts = _MARKER.split(PAGE)
+    return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
+
+
+def build_report(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> str:
+    return render(report_data(result, history, **kwargs))

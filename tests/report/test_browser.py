@@ -1,0 +1,172 @@
+"""The report in a real browser (headless Debian chromium): it renders the demo run, its filters narrow the
+rows, a click shows the evidence, nothing is fetched, nothing logs an error, and tenant markup stays text."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dwdiag import catalog
+from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerprint
+from dwdiag.models.snapshot import EvidenceSnapshot
+from dwdiag.models.summary import RunSummary
+from dwdiag.report import build_report
+from dwdiag.runner import RunResult
+from tests.report.conftest import open_page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "build" / "report-screenshot.png"
+
+
+def _findings(latest_run) -> list[dict]:
+    folder, _ = latest_run
+    return [f for p in sorted(folder.glob("*/*/findings.json")) for f in json.loads(p.read_text())["findings"]]
+
+
+def _rows(driver):
+    return [r for r in driver.find_elements("css selector", "#findings-body tr.finding") if r.is_displayed()]
+
+
+def _select(driver, element_id: str, value: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element("id", element_id)).select_by_value(value)
+
+
+def _text(driver, element_id: str) -> str:
+    return driver.find_element("id", element_id).text
+
+
+def _severe(driver) -> list[dict]:
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _requests(driver) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+@pytest.fixture
+def page(browser, demo_store):
+    open_page(browser, demo_store / "latest" / "report.html")
+    return browser
+
+
+def test_renders_the_demo_run_with_the_summarys_counts(page, latest_run):
+    _, summary = latest_run
+    assert _text(page, "run-id") == summary["run_id"]
+    assert _text(page, "run-regions") == ", ".join(sorted(summary["regions"]))
+    for risk, n in summary["totals"]["open_by_risk"].items():
+        assert _text(page, f"count-open-{risk}") == str(n)
+    for status, n in summary["totals"]["by_status"].items():
+        assert _text(page, f"count-status-{status}") == str(n)
+    for category, counts in summary["by_category"].items():
+        for risk, n in counts["open_by_risk"].items():
+            assert page.find_element("id", f"cat-{category}-open-{risk}").text == f"{risk} {n}"
+    assert len(_rows(page)) == summary["findings"]
+    statuses = [r.get_attribute("data-status") for r in _rows(page)]
+    assert statuses[: summary["totals"]["by_status"]["fail"]] == ["fail"] * summary["totals"]["by_status"]["fail"]
+    # The trend: one point per risk and run, the two demo runs.
+    assert len(page.find_elements("css selector", "#trend-chart circle.high")) == 2
+    assert _severe(page) == []
+    _rows(page)[0].click()  # the screenshot shows the evidence of the first finding too
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.save_screenshot(str(SCREENSHOT))
+
+
+@pytest.mark.parametrize("element_id, attribute, value", [
+    ("f-risk", "data-risk-level", "high"),
+    ("f-status", "data-status", "fail"),
+    ("f-region", "data-region", "ap-southeast-1"),
+    ("f-category", "data-category", "data_production"),
+])
+def test_each_filter_narrows_the_rows(page, latest_run, element_id, attribute, value):
+    key = attribute[len("data-"):].replace("-", "_")
+    expected = Counter(f[key] for f in _findings(latest_run))[value]
+    assert 0 < expected < len(_findings(latest_run))
+    _select(page, element_id, value)
+    rows = _rows(page)
+    assert len(rows) == expected
+    assert {r.get_attribute(attribute) for r in rows} == {value}
+    assert _text(page, "shown").startswith(f"{expected} of ")
+
+
+def test_workspace_filter_and_filters_combine(page, latest_run):
+    findings = _findings(latest_run)
+    workspace = Counter(f["workspace_id"] for f in findings if f["workspace_id"]).most_common(1)[0][0]
+    _select(page, "f-workspace", workspace)
+    assert len(_rows(page)) == sum(1 for f in findings if f["workspace_id"] == workspace)
+    assert {r.get_attribute("data-workspace") for r in _rows(page)} == {workspace}
+    _select(page, "f-status", "fail")
+    both = [f for f in findings if f["workspace_id"] == workspace and f["status"] == "fail"]
+    assert len(_rows(page)) == len(both)
+    page.find_element("id", "f-reset").click()
+    assert len(_rows(page)) == len(findings)
+
+
+def test_clicking_a_finding_shows_its_evidence(page, latest_run):
+    by_fp = {f["fingerprint"]: f for f in _findings(latest_run)}
+    row = next(r for r in _rows(page) if by_fp[r.get_attribute("data-fingerprint")]["evidence"])
+    row.click()
+    detail = row.find_element("xpath", "following-sibling::tr[1]")
+    assert "detail" in detail.get_attribute("class") and detail.is_displayed()
+    shown = detail.find_element("css selector", "pre.evidence").text
+    assert json.loads(shown) == by_fp[row.get_attribute("data-fingerprint")]["evidence"]
+    row.click()
+    assert not detail.is_displayed()
+
+
+def test_no_network_and_no_links_but_the_docs(page, latest_run):
+    urls = _requests(page)
+    assert any(u.endswith("/latest/report.html") for u in urls), "the performance log sees the page's own load"
+    assert [u for u in urls if not u.startswith("file://")] == []
+    links = page.execute_script(
+        "return Array.from(document.querySelectorAll('[src],[href]')).map(e => e.getAttribute('src') || e.getAttribute('href'))")
+    assert links and set(links) <= {item.doc_url for item in catalog.ITEMS}
+    assert page.execute_script("return document.querySelectorAll('img,iframe,object,embed,link').length") == 0
+    assert _severe(page) == []
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "<!--", "@JS@"]
+
+
+def _hostile_result() -> RunResult:
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    findings = [Finding(
+        item_id="maxcompute_backup", category=Category.computing_storage, status=Status.fail,
+        risk_level=RiskLevel.high, region="cn-hangzhou", object_type="maxcompute_project", object_id=name,
+        object_name=name, workspace_id=name, result=f"Project {name} keeps no backup.", suggestion=name,
+        evidence={"name": name, "</script>": [name]}, fingerprint=fingerprint("maxcompute_backup", "cn-hangzhou",
+                                                                            "maxcompute_project", name))
+        for name in HOSTILE]
+    summary = RunSummary.build(findings, run_id="20261101T000000Z-hostile", source="evaluate", started_at=now,
+                               finished_at=now, evaluated_at=now, regions=["cn-hangzhou"],
+                               categories=[Category.computing_storage], problems=["<b>bold</b> problem"])
+    return RunResult(run_id=summary.run_id, snapshot=EvidenceSnapshot(collected_at=now, regions=[]),
+                     findings=findings, summary=summary, categories=[Category.computing_storage])
+
+
+def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    path = tmp_path / "report.html"
+    path.write_text(build_report(_hostile_result()), encoding="utf-8")
+    open_page(browser, path)
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran
+    names = {r.find_element("css selector", "td.object").text.split("\n")[0] for r in _rows(browser)}
+    assert names == set(HOSTILE)
+    assert _text(browser, "problems") == "<b>bold</b> problem"
+    assert browser.execute_script("return document.querySelectorAll('img, #problems b, #findings-body script').length") == 0
+    assert len(browser.find_elements("css selector", "script")) == 2  # the data block and the page's script
+    _rows(browser)[0].click()
+    assert "</script>" in browser.find_element("css selector", "pre.evidence").text
+    assert _severe(browser) == []
