@@ -8,10 +8,12 @@ holds what the current window needs and no more.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any, Optional
 
-VERSION = 1
+# Entries are kept as JSON text: tens of thousands of small dicts would cost ten times the memory.
+VERSION = 2
 
 
 class EvidenceCache:
@@ -25,15 +27,20 @@ class EvidenceCache:
     def get(self, kind: str, key: str) -> Any:
         name = f"{kind}|{key}"
         with self._lock:
-            value = self._new.get(name, self._old.get(name))
-            if value is not None:
-                self._new[name] = value
-                self.hits += 1
-            return value
+            text = self._new.get(name, self._old.get(name))
+            if not isinstance(text, str):
+                return None
+            self._new[name] = text
+            self.hits += 1
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None  # a damaged entry costs a call, never a result
 
     def put(self, kind: str, key: str, value: Any) -> None:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         with self._lock:
-            self._new[f"{kind}|{key}"] = value
+            self._new[f"{kind}|{key}"] = text
 
     def dump(self) -> dict[str, Any]:
         with self._lock:
