@@ -23,6 +23,7 @@ class Diff:
     existing: list[Finding] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)  # the previous run's findings, now fixed
     carried: list[dict[str, Any]] = field(default_factory=list)   # open before, unknown now
+    previous_run_path: Optional[str] = None  # the run compared with (kept in latest/ for a repeated run)
 
 
 def _covered(previous: dict[str, Any], errors: list[Finding]) -> bool:

@@ -41,4 +41,5 @@ def describe_validation(exc: ValidationError, *, what: str, env_prefix: Optional
     secret = bool(loc) and str(loc[0]) in secret_fields
     shown = "" if secret else _shown_input(loc, first.get("input"))
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return f"{what}: {where}: {first.get('msg', 'invalid')}{shown}{more}"
+    text = f"{what}: {where}: {first.get('msg', 'invalid')}{shown}{more}"
+    return " ".join(text.split())  # one line, whatever the input held

@@ -38,7 +38,13 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
         for category in result.categories:
             mine = [f for f in result.findings if f.region == region and f.category is category]
             previous = store.read(latest_key(region, category))
+            back = previous.get("run_path") if previous else None
+            if previous and previous.get("run_id") == result.run_id:
+                # A repeat of this very run (FC retried it after latest/ moved): compare with the one before.
+                back = previous.get("previous_run_path")
+                previous = store.read(f"{back}/{region}/{category.value}/findings.json") if back else None
             diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
+            diffs[(region, category)].previous_run_path = back
     totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
     for d in diffs.values():
         totals["new"] += len(d.new)

@@ -77,3 +77,47 @@ def test_fc3_policy_differs_only_in_the_function_arns():
     assert fc3["Statement"][2]["Resource"] == [f"acs:fc:*:*:functions/{n}" for n in deploy.functions()]
     with pytest.raises(ValueError):
         deploy.policy_document("b", "p/", edition="fc4")
+
+
+# --- issue 7: a check that fails on any write or `*` action, proven against widened policies ---------
+
+def least_privilege_problems(policy: dict) -> list[str]:
+    """Why `policy` is more than reads plus the store and invoke grants (empty when it is not)."""
+    problems = []
+    allowed_writes = set(deploy.STORE_ACTIONS) | set(deploy.INVOKE_ACTIONS)
+    for statement in policy.get("Statement", []):
+        if statement.get("Effect") != "Allow" or "NotAction" in statement or "NotResource" in statement:
+            problems.append(f"statement {statement} is not a plain Allow")
+        actions = statement.get("Action", [])
+        for action in [actions] if isinstance(actions, str) else actions:
+            if "*" in action:
+                problems.append(f"wildcard action {action}")
+            elif action not in allowed_writes and not (READ.match(action) or action in READ_EXCEPTIONS):
+                problems.append(f"{action} is not a read")
+            elif action in allowed_writes and "*" in (statement.get("Resource") if isinstance(
+                    statement.get("Resource"), list) else [statement.get("Resource")]):
+                problems.append(f"{action} on every resource")
+    return problems
+
+
+def test_the_template_policy_has_no_write_or_wildcard_action(policy):
+    assert least_privilege_problems(policy) == []
+    assert least_privilege_problems(deploy.policy_document("b", "p/", edition="fc3")) == []
+
+
+@pytest.mark.parametrize("widening", [
+    {"Effect": "Allow", "Action": ["dataworks:DeleteProject"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["dataworks:UpdateDataSource"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ram:CreateAccessKey"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["odps:*"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["*"], "Resource": "*"},
+    {"Effect": "Allow", "Action": "dataworks:List*", "Resource": "*"},
+    {"Effect": "Allow", "Action": ["oss:PutObject"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["oss:DeleteObject"], "Resource": ["acs:oss:*:*:b/p/*"]},
+    {"Effect": "Allow", "NotAction": ["ram:GetUser"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["fc:InvokeFunction"], "Resource": "*"},
+], ids=lambda w: str(w.get("Action") or w.get("NotAction")))
+def test_any_write_or_wildcard_grant_is_caught(widening):
+    today = deploy.policy_document("b", "p/")
+    widened = {**today, "Statement": [*today["Statement"], widening]}
+    assert least_privilege_problems(widened), f"{widening} went unnoticed"

@@ -209,14 +209,25 @@ def _pages(client: Client, op: Operation, pg: Paging, params: dict[str, Any]) ->
             params["PageNumber"] = number
         body = client.call(op, params)
         items = dig(body, pg.items)
+        if len(pg.items) > 1 and not isinstance(dig(body, pg.items[:-1]), dict):
+            raise ClientError(client.product, op.action, MALFORMED, f"the answer has no {'.'.join(pg.items[:-1])}")
+        total = _int_or_none(dig(body, pg.total)) if pg.total else None
         if items is None:
+            # An empty list may be left out of a paged answer that counts 0; a list said to hold items, or
+            # one with no count beside it (ActionTrail's Events), may not: that answer is unreadable.
+            if total or (pg.kind == "token" and len(pg.items) == 1):
+                raise ClientError(client.product, op.action, MALFORMED, f"{'.'.join(pg.items)} is missing")
             items = []
         if not isinstance(items, list):
             raise ClientError(client.product, op.action, MALFORMED, f"{'.'.join(pg.items)} is not a list")
         yield body
         seen += len(items)
         if pg.kind == "page":
-            total = _int_or_none(dig(body, pg.total)) if pg.total else None
+            claimed = _int_or_none(dig(body, pg.items[:-1] + ("TotalCount",))) if len(pg.items) > 1 else None
+            if not items and seen == 0 and claimed:
+                # Whatever TotalCount counts (groups or entries), a first page cannot be empty if it is not 0.
+                raise ClientError(client.product, op.action, PAGINATION,
+                                  f"page {number} is empty but TotalCount is {claimed}")
             if not items:
                 if total and seen < total:
                     raise ClientError(client.product, op.action, PAGINATION,

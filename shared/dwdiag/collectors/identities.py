@@ -78,6 +78,10 @@ def _signins(ctx: RegionContext, ident: IdentityEvidence, region: str, start: st
     if f.error:
         ident.signin_errors.append(f.error.model_copy(update={"region": region}))
         return
+    if any(not isinstance(e, dict) for e in f.data or []):
+        ident.signin_errors.append(CallError(product="actiontrail", operation="LookupEvents", code="MalformedResponse",
+                                             message="an event is not an object", region=region))
+        return
     merged = {e.get("eventId") or f"{e.get('eventTime')}/{name}": e
               for e in [*cached.get("events", []), *(f.data or [])] if isinstance(e, dict)}
     kept = [_trim(e) for e in merged.values() if str(e.get("eventTime", "")) >= start]

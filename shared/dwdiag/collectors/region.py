@@ -183,7 +183,10 @@ def _trails(ctx: RegionContext) -> tuple[list[Trail], Optional[CallError]]:
     f = ctx.call("actiontrail", "describe_trails", IncludeShadowTrails="true")
     if f.error:
         return [], f.error
-    trails, err = parse_list(Trail, (f.data or {}).get("TrailList"), "actiontrail", "DescribeTrails", ctx.region)
+    if not isinstance((f.data or {}).get("TrailList"), list):
+        return [], CallError(product="actiontrail", operation="DescribeTrails", code="MalformedResponse",
+                             message="the answer has no TrailList", region=ctx.region)
+    trails, err = parse_list(Trail, f.data["TrailList"], "actiontrail", "DescribeTrails", ctx.region)
     for trail in trails:
         params = {"Name": trail.name}
         if trail.is_organization_trail:
@@ -191,6 +194,10 @@ def _trails(ctx: RegionContext) -> tuple[list[Trail], Optional[CallError]]:
         s = ctx.call("actiontrail", "get_trail_status", **params)
         if s.error:
             trail.trail_status_error = s.error
+        elif not isinstance(s.data, dict) or "IsLogging" not in s.data:
+            trail.trail_status_error = CallError(product="actiontrail", operation="GetTrailStatus",
+                                                 code="MalformedResponse", message="the answer has no IsLogging",
+                                                 region=ctx.region)
         else:
             trail.trail_status, trail.trail_status_error = parse_one(TrailStatus, s.data, "actiontrail",
                                                                      "GetTrailStatus", ctx.region)

@@ -82,6 +82,11 @@ def gather_rest(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> Work
     return facts
 
 
+def _malformed(ctx: RegionContext, action: str, message: str) -> CallError:
+    return CallError(product="dataworks", operation=action, code="MalformedResponse", message=message,
+                     region=ctx.region)
+
+
 def _wants_legacy_engines(facts: WorkspaceFacts) -> bool:
     """The 2020 API is the second source of EMR access modes: asked only where EMR may be registered."""
     return facts.compute_error is not None or any(g.type.strip().lower().startswith("emr") for g in facts.compute)
@@ -90,7 +95,9 @@ def _wants_legacy_engines(facts: WorkspaceFacts) -> bool:
 def _parsed(ctx: RegionContext, model: type, f: Fetched, action: str, key: Optional[str] = None):
     if f.error:
         return ([] if key is None else None), f.error
-    items = f.data.get(key) if key and isinstance(f.data, dict) else f.data
+    if key and not (isinstance(f.data, dict) and isinstance(f.data.get(key), list)):
+        return None, _malformed(ctx, action, f"the answer has no {key} list")
+    items = f.data.get(key) if key else f.data
     parsed, err = parse_list(model, items, "dataworks", action, ctx.region)
     return (parsed if err is None else ([] if key is None else None)), err
 
@@ -125,9 +132,11 @@ def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackag
         if f.error:
             package.detail_error = f.error
             return
-        data = (f.data or {}).get("Data") or {}
-        if isinstance(data, dict) and data.get("Deployment"):
-            ctx.cache.put("package", key, data)
+        data = (f.data or {}).get("Data")
+        if not (isinstance(data, dict) and isinstance(data.get("Deployment"), dict)):
+            package.detail_error = _malformed(ctx, "GetDeploymentPackage", "the answer has no Data.Deployment")
+            return
+        ctx.cache.put("package", key, data)
     package.detail, package.detail_error = parse_one(DeploymentDetail, data.get("Deployment") or {}, DW,
                                                      "GetDeploymentPackage", ctx.region)
     items, err = parse_list(DeployedItem, data.get("DeployedItems"), DW, "GetDeploymentPackage", ctx.region)

@@ -50,7 +50,8 @@ class RiskLevel(str, Enum):
 def fingerprint(item_id: str, region: str, object_type: str, object_id: str) -> str:
     """Stable across runs: the same risk on the same object always hashes the same."""
     key = "\x1f".join((item_id, region, object_type, object_id))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a tenant name may hold a lone surrogate (a JSON escape); it must still hash.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class AppliedWaiver(BaseModel):

@@ -44,7 +44,10 @@ class StoreError(OSError):
 
 
 def encode(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    try:
+        return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a tenant string: ASCII escapes keep it valid JSON
+        return (json.dumps(data, ensure_ascii=True, indent=2, sort_keys=False) + "\n").encode("ascii")
 
 
 def key_parts(key: str) -> list[str]:

@@ -86,6 +86,8 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
     for region, category, findings in parts:
         doc = _findings_doc(result, region, category, findings, diffs.get((region, category)))
         doc["run_path"] = run_prefix(result)
+        diff = diffs.get((region, category))
+        doc["previous_run_path"] = diff.previous_run_path if diff else None
         store.write(latest_key(region, category), doc)
         written.append(latest_key(region, category))
     if report.html is not None:

@@ -113,8 +113,10 @@ class OssStore:
         return f"oss://{self.bucket}/{self.object_key(key)}"
 
     def presign(self, key: str, expires_seconds: int) -> Optional[str]:
-        """A GET URL for the object, signed locally (no request). With STS credentials it carries the
-        token and stops working when the token expires, whatever `expires_seconds` says."""
+        """A GET URL for the object, signed locally (no request). None with STS credentials: such a
+        URL carries the security token itself, and the link goes to a chat group."""
+        if self._credentials.security_token:
+            return None
         import alibabacloud_oss_v2 as oss
 
         name = self.object_key(key)
