@@ -59,12 +59,14 @@ def _free_port() -> int:
 
 
 def test_cli_serve_answers_the_sdk():
-    port = _free_port()
     env = {**os.environ, "NO_PROXY": "127.0.0.1"}
+    # --port 0: the server picks a free port itself (a port probed free here can be taken by the time it binds).
     proc = subprocess.Popen([sys.executable, "-m", "dwdiag_emulator", "serve", "--world", str(WORLD),
-                             "--port", str(port)], stdout=subprocess.PIPE, text=True, env=env)
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        assert proc.stdout.readline().strip() == f"cn-shanghai: http://127.0.0.1:{port}"
+        line = proc.stdout.readline().strip()
+        assert line.startswith("cn-shanghai: http://127.0.0.1:"), proc.stderr.read() if not line else line
+        port = int(line.rsplit(":", 1)[1])
         cfg = Config(access_key_id="AKIDtest", access_key_secret="secretTest",
                      endpoint=f"127.0.0.1:{port}", protocol="http")
         body = Client(cfg).get_project(m.GetProjectRequest(id=1001)).body

@@ -31,7 +31,24 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def test_oss_presign_is_a_signed_get_url_with_the_expiry(oss_store, moto_server):
+@pytest.fixture
+def keyed_store(moto_server, bucket):
+    """Long-term AccessKey credentials: the only kind a link is presigned with."""
+    from dwdiag.clients import Credentials
+    from dwdiag.store.oss import OssStore
+
+    server, _ = moto_server
+    return OssStore(bucket, "results/", region=REGION, endpoint=server.url,
+                    credentials=Credentials("LTAI-long-term", "long-term-secret-canary"))
+
+
+def test_sts_credentials_give_no_link_since_it_would_carry_the_token(oss_store):
+    oss_store.write_text("runs/x/report.html", "<p>hi</p>", "text/html; charset=utf-8")
+    assert oss_store.presign("runs/x/report.html", 3600) is None
+
+
+def test_oss_presign_is_a_signed_get_url_with_the_expiry(keyed_store):
+    oss_store = keyed_store
     oss_store.write_text("runs/x/report.html", "<p>hi</p>", "text/html; charset=utf-8")
     url = oss_store.presign("runs/x/report.html", 3600)
     parts = urlsplit(url)
@@ -40,7 +57,7 @@ def test_oss_presign_is_a_signed_get_url_with_the_expiry(oss_store, moto_server)
     assert query["x-oss-signature-version"] == ["OSS4-HMAC-SHA256"] and query["x-oss-signature"][0]
     assert 3590 <= int(query["x-oss-expires"][0]) <= 3600  # the SDK counts from its own signing moment
     assert f"/{REGION}/oss/aliyun_v4_request" in query["x-oss-credential"][0]
-    assert query["x-oss-security-token"] == [TOKEN], "STS: the URL carries the token it was signed with"
+    assert "x-oss-security-token" not in query and "long-term-secret-canary" not in url
 
 
 def test_local_store_has_no_urls(tmp_path):
@@ -56,7 +73,8 @@ def test_expiry_setting_defaults_to_and_is_capped_at_seven_days(monkeypatch):
         Settings()
 
 
-def test_dingtalk_message_links_the_presigned_report(oss_store, s3, result, monkeypatch):
+def test_dingtalk_message_links_the_presigned_report(keyed_store, s3, result, monkeypatch):
+    oss_store = keyed_store
     monkeypatch.setenv("DWDIAG_REPORT_URL_EXPIRY_SECONDS", "86400")
     sent: list[dict] = []
     publish_run(oss_store, result, Settings(), sender=sent.append)
