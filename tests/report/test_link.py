@@ -15,7 +15,7 @@ from dwdiag.runner import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import report_key
-from tests.store.conftest import REGION, TOKEN
+from tests.store.conftest import REGION
 
 WEEK = 7 * 24 * 3600
 
