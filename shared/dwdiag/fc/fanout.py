@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 from dwdiag.clients import Credentials
 from dwdiag.clients.session import resolve_endpoint
@@ -66,7 +65,3 @@ def invoke(endpoint: str, credentials: Credentials, target: Target, payload: dic
         status = getattr(exc, "status_code", None)
         raise RuntimeError(redact_text(f"invocation of {target.function} failed: {code} (HTTP {status})",
                                        credentials.secrets())) from None
-
-
-def host_of(endpoint: str) -> str:
-    return urlsplit(endpoint).netloc
