@@ -102,7 +102,7 @@ def digest_for(result: RunResult, region: str, diffs: dict, settings: Settings, 
     return AlertDigest(
         run_id=result.run_id, region=region, categories=[c.value for c in result.categories],
         open_by_risk=open_by_risk, new=new, regressed={fp for d in mine for fp in d.regressed},
-        resolved=[Finding.model_validate(f) for d in mine for f in d.resolved],
+        resolved=[Finding.from_dict(f) for d in mine for f in d.resolved],
         errors=sum(1 for f in current if f.status is Status.error), report_location=location,
         at_mobiles=list(settings.alert_at_mobiles))
 

@@ -27,7 +27,7 @@ def latest_findings(store: Store, regions: Optional[list[str]] = None) -> tuple[
             doc = store.read(latest_key(region, category))
             if not doc:
                 continue
-            findings += [Finding.model_validate(f) for f in doc.get("findings", [])]
+            findings += [Finding.from_dict(f) for f in doc.get("findings", [])]
             if doc.get("run_id") and doc["run_id"] not in runs:
                 runs.append(doc["run_id"])
     if not runs:

@@ -28,9 +28,9 @@ def test_demo_findings_read_back_with_dictreader(demo):
 
 
 def test_formula_cells_are_neutralised(demo):
-    f = evaluate(demo, Settings()).findings[0].model_copy(update={
-        "object_name": "=HYPERLINK(\"http://evil\")", "result": "+1", "suggestion": "@SUM(A1)",
-        "object_id": "-2", "workspace_id": "'quoted"})
+    f = evaluate(demo, Settings()).findings[0].replace(
+        object_name="=HYPERLINK(\"http://evil\")", result="+1", suggestion="@SUM(A1)",
+        object_id="-2", workspace_id="'quoted")
     row = next(csv.DictReader(io.StringIO(csv_output.render([f]))))
     assert row["object_name"] == "'=HYPERLINK(\"http://evil\")"
     assert (row["result"], row["suggestion"], row["object_id"]) == ("'+1", "'@SUM(A1)", "'-2")

@@ -80,7 +80,7 @@ def test_the_mapping_of_one_fail(result):
 
 
 def test_lifecycle_follows_the_diff_and_waivers(result):
-    fail = next(f for f in result.findings if f.status is Status.fail).model_copy()
+    fail = next(f for f in result.findings if f.status is Status.fail).replace()
     compare([fail], {"findings": [dict(fail.public(), first_seen="2026-01-01T00:00:00+00:00")]}, "2026-11-28")
     e = ocsf.event(fail, run_id="r", evaluated_at=result.summary.evaluated_at)
     assert (e["activity_id"], e["status_id"], e["status"]) == (2, 2, "In Progress")

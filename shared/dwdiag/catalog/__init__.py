@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from typing import Optional
 
@@ -32,7 +33,13 @@ class ItemMeta(BaseModel):
     parameters: tuple[str, ...] = ()
 
     def suggestion_with_link(self) -> str:
-        return f"{self.suggestion} See {self.doc_url}"
+        # One string per item, shared by all of its findings (a large tenant has tens of thousands).
+        return _with_link(self.suggestion, self.doc_url)
+
+
+@functools.lru_cache(maxsize=None)
+def _with_link(suggestion: str, doc_url: str) -> str:
+    return f"{suggestion} See {doc_url}"
 
 
 def _load() -> tuple[ItemMeta, ...]:

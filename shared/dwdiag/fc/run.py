@@ -119,7 +119,7 @@ def _mark_shard(store: Store, result: RunResult, category: str, regions: list[st
     merged: list[Finding] = []
     for region in status["finished"]:
         doc = store.read(f"{run_prefix(result)}/{region}/{category}/findings.json") or {}
-        merged += [Finding.model_validate(f) for f in doc.get("findings", [])]
+        merged += [Finding.from_dict(f) for f in doc.get("findings", [])]
     write_run_outputs(store, run_prefix(result), merged, result.run_id, s.evaluated_at)
 
 

@@ -45,7 +45,7 @@ def _cell(key: str, value: Any) -> str:
 
 
 def row(f: Finding) -> dict[str, str]:
-    data = f.model_dump(mode="json")
+    data = f.to_dict()
     return {key: _cell(key, data.get(key)) for key in COLUMNS}
 
 
@@ -71,4 +71,4 @@ def _value(key: str, cell: str) -> Optional[Any]:
 def read(text: str) -> list[Finding]:
     """The findings back from `render`'s text (a leading byte-order mark is allowed)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    return [Finding.model_validate({k: _value(k, v) for k, v in r.items()}) for r in reader]
+    return [Finding.from_dict({k: _value(k, v) for k, v in r.items()}) for r in reader]
