@@ -7,7 +7,7 @@ settings know (risk level, suggestion, fingerprint) to make a Finding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from dwdiag.models.common import CallError, Workspace
 from dwdiag.models.findings import Status
@@ -105,9 +105,10 @@ def errors_in(*errors: Optional[CallError]) -> list[CallError]:
     return [e for e in errors if e is not None]
 
 
-def available(workspaces: list[Any]) -> list[Any]:
-    """Workspace-scoped evidence for Available workspaces only (others are being created or deleted)."""
-    return [w for w in workspaces if w.workspace.available]
+def available(workspaces: Iterable[Any]) -> Iterator[Any]:
+    """Workspace-scoped evidence for Available workspaces only (others are being created or deleted).
+    One at a time: a packed list (models/packed.py) unpacks each workspace only while it is read."""
+    return (w for w in workspaces if w.workspace.available)
 
 
 def load_all() -> dict[str, RuleFn]:

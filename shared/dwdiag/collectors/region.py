@@ -22,6 +22,7 @@ from dwdiag.models.computing_storage import ComputingStorageEvidence, MaxCompute
 from dwdiag.models.data_production import DataProductionEvidence, WorkspaceProduction
 from dwdiag.models.data_transmission import DataTransmissionEvidence, SecurityStrategy, WorkspaceDataSources
 from dwdiag.models.findings import Category
+from dwdiag.models.packed import Packed, pack
 from dwdiag.models.platform_config import PlatformConfigEvidence, Trail, TrailStatus
 from dwdiag.models.snapshot import RegionEvidence
 
@@ -79,20 +80,20 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
         first = [ex.dataworks.submit(gather_compute, ctx, f, needs) for f in facts]
         found_ids: dict[str, Any] = {}
         id_thread = _start_identities(ctx, first, facts, ex.identity, found_ids) if DP in chosen else None
-        rest = [ex.dataworks.submit(_after, ctx, f, needs, a) for f, a in zip(facts, first)]
+        rest = [ex.dataworks.submit(_after, ctx, f, needs, a, chosen) for f, a in zip(facts, first)]
         for done, _ in enumerate(as_completed(rest), start=1):
             ctx.report(f"{done}/{len(rest)} workspaces")
-        facts = [f.result() for f in rest]
+        parts = [f.result() for f in rest]
         if CS in chosen:
             mc_futures, mc_error = projects.result()
             evidence.computing_storage = ComputingStorageEvidence(
-                maxcompute_projects=[f.result() for f in mc_futures], maxcompute_projects_error=mc_error,
-                workspaces=[_computing(f) for f in facts], workspaces_error=ws_error)
+                maxcompute_projects=Packed.of_packed(MaxComputeProject, [f.result() for f in mc_futures]),
+                maxcompute_projects_error=mc_error, workspaces_error=ws_error,
+                workspaces=Packed.of_packed(WorkspaceComputeResources, [p[CS] for p in parts]))
         if DT in chosen:
             found, error = strategies.result()
             evidence.data_transmission = DataTransmissionEvidence(
-                workspaces=[WorkspaceDataSources(workspace=f.workspace, data_sources=f.data_sources,
-                                                 data_sources_error=f.data_sources_error) for f in facts],
+                workspaces=Packed.of_packed(WorkspaceDataSources, [p[DT] for p in parts]),
                 workspaces_error=ws_error, security_strategies=found, security_strategies_error=error)
         if DP in chosen:
             id_thread.join()
@@ -100,8 +101,8 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
                 raise found_ids["error"]
             users_error, found_identities = found_ids["result"]
             evidence.data_production = DataProductionEvidence(
-                workspaces=[_production(f) for f in facts], workspaces_error=ws_error, ram_users_error=users_error,
-                identities=found_identities)
+                workspaces=Packed.of_packed(WorkspaceProduction, [p[DP] for p in parts]), workspaces_error=ws_error,
+                ram_users_error=users_error, identities=found_identities)
         if PC in chosen:
             found, error = trails.result()
             evidence.platform_config = PlatformConfigEvidence(trails=found, trails_error=error)
@@ -112,9 +113,14 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
     return evidence
 
 
-def _after(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs, first: Future) -> WorkspaceFacts:
+def _after(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs, first: Future,
+           chosen: set[Category]) -> dict[Category, bytes]:
+    """The rest of one workspace, packed per category as soon as it is in (see models/packed.py)."""
     first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
-    return gather_rest(ctx, facts, needs)
+    gather_rest(ctx, facts, needs)
+    parts = {category: pack(build(facts)) for category, build in PER_WORKSPACE.items() if category in chosen}
+    facts.keep_compute_only()  # the identity lookups may still read it; everything else is in `parts`
+    return parts
 
 
 def _start_identities(ctx: RegionContext, first: list[Future], facts: list[WorkspaceFacts],
@@ -161,7 +167,11 @@ def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError
     return names, None
 
 
-def _maxcompute_project(ctx: RegionContext, name: str) -> MaxComputeProject:
+def _maxcompute_project(ctx: RegionContext, name: str) -> bytes:
+    return pack(_maxcompute_project_evidence(ctx, name))
+
+
+def _maxcompute_project_evidence(ctx: RegionContext, name: str) -> MaxComputeProject:
     # verbose goes as the string "true": the SDK would send a Python bool as "True".
     f = ctx.call("maxcompute", "get_project", projectName=name, verbose="true")
     if f.error:
@@ -210,9 +220,17 @@ def _computing(f: WorkspaceFacts) -> WorkspaceComputeResources:
                                      emr_calc_engines_error=f.calc_engines_error)
 
 
+def _transmission(f: WorkspaceFacts) -> WorkspaceDataSources:
+    return WorkspaceDataSources(workspace=f.workspace, data_sources=f.data_sources,
+                                data_sources_error=f.data_sources_error)
+
+
 def _production(f: WorkspaceFacts) -> WorkspaceProduction:
     return WorkspaceProduction(
         workspace=f.workspace, members=f.members, members_error=f.members_error, compute_resources=f.compute,
         compute_resources_error=f.compute_error, deployment_packages=f.packages,
         deployment_packages_error=f.packages_error, pipeline_runs=f.runs, pipeline_runs_error=f.runs_error,
         code_reviews=f.reviews, code_reviews_error=f.reviews_error)
+
+
+PER_WORKSPACE = {CS: _computing, DT: _transmission, DP: _production}

@@ -48,6 +48,11 @@ class WorkspaceFacts:
     reviews: list[CodeReview] = field(default_factory=list)
     reviews_error: Optional[CallError] = None
 
+    def keep_compute_only(self) -> None:
+        """Let go of all but the workspace and its compute resources once they are packed."""
+        self.calc_engines, self.data_sources, self.members = [], [], []
+        self.packages, self.runs, self.reviews = [], [], []
+
 
 def gather_compute(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> WorkspaceFacts:
     """First pass over every workspace: the compute resources name the scheduling identities, whose

@@ -6,6 +6,7 @@ from typing import Optional
 
 from pydantic import ConfigDict, Field
 
+from dwdiag.models.packed import Packed
 from dwdiag.models.common import (
     RegionScoped,
     CallError, CamelWire, EnvEntry, IdStr, JsonObject, PascalWire, Plain, Workspace, same,
@@ -85,7 +86,7 @@ class WorkspaceComputeResources(Plain):
 
 
 class ComputingStorageEvidence(RegionScoped):
-    maxcompute_projects: list[MaxComputeProject] = Field(default_factory=list)
+    maxcompute_projects: Packed[MaxComputeProject] = Field(default_factory=list, validate_default=True)
     maxcompute_projects_error: Optional[CallError] = None
-    workspaces: list[WorkspaceComputeResources] = Field(default_factory=list)
+    workspaces: Packed[WorkspaceComputeResources] = Field(default_factory=list, validate_default=True)
     workspaces_error: Optional[CallError] = None

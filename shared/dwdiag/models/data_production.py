@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from pydantic import Field
 
+from dwdiag.models.packed import Packed
 from dwdiag.models.common import RegionScoped, CallError, IdStr, PascalWire, Plain, UtcDatetime, Workspace
 from dwdiag.models.computing_storage import ComputeResourceGroup
 
@@ -185,7 +186,7 @@ class IdentityEvidence(Plain):
 
 
 class DataProductionEvidence(RegionScoped):
-    workspaces: list[WorkspaceProduction] = Field(default_factory=list)
+    workspaces: Packed[WorkspaceProduction] = Field(default_factory=list, validate_default=True)
     workspaces_error: Optional[CallError] = None
     ram_users_error: Optional[CallError] = None
     identities: list[IdentityEvidence] = Field(default_factory=list)

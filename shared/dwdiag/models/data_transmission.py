@@ -6,6 +6,7 @@ from typing import Optional
 
 from pydantic import Field
 
+from dwdiag.models.packed import Packed
 from dwdiag.models.common import RegionScoped, CallError, EnvEntry, IdStr, PascalWire, Plain, Workspace
 
 
@@ -55,7 +56,7 @@ class WorkspaceDataSources(Plain):
 
 
 class DataTransmissionEvidence(RegionScoped):
-    workspaces: list[WorkspaceDataSources] = Field(default_factory=list)
+    workspaces: Packed[WorkspaceDataSources] = Field(default_factory=list, validate_default=True)
     workspaces_error: Optional[CallError] = None
     security_strategies: list[SecurityStrategy] = Field(default_factory=list)
     security_strategies_error: Optional[CallError] = None
