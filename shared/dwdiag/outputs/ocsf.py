@@ -84,7 +84,7 @@ def event(f: Finding, *, run_id: str, evaluated_at: datetime) -> dict[str, Any]:
     unmapped = {
         "item_id": f.item_id, "category": f.category.value, "status": f.status.value,
         "risk_level": f.risk_level.value, "workspace_id": f.workspace_id, "run_id": run_id,
-        "evidence": f.evidence, "state": f.state, "first_seen": f.first_seen, "regression": f.regression,
+        "evidence": f.evidence.to_dict(), "state": f.state, "first_seen": f.first_seen, "regression": f.regression,
         "waived": f.waived, "waiver": f.waiver.model_dump(mode="json") if f.waiver else None,
     }
     return {
