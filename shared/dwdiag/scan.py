@@ -80,14 +80,14 @@ class Sweep:
                             "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET") from None
 
 
-def _read_cache(store: Optional[Store], region: str) -> Optional[dict]:
+def _read_cache(store: Optional[Store], region: str) -> EvidenceCache:
     if store is None:
-        return None
+        return EvidenceCache()
     try:
-        return store.read(cache_key(region))
+        return EvidenceCache.load(store.read_bytes(cache_key(region)))
     except Exception as exc:  # noqa: BLE001 - a broken cache costs calls, never results
         log.warning("ignoring the evidence cache of %s: %s", region, type(exc).__name__)
-        return None
+        return EvidenceCache()
 
 
 def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories: Optional[list[Category]] = None,
@@ -103,12 +103,12 @@ def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories:
     account = sweep.whoami(regions[0])
 
     def one(region: str):
-        cache = EvidenceCache(_read_cache(cache_store, region))
+        cache = _read_cache(cache_store, region)
         ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache)
         evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.shared_pool)
         if cache_store is not None:
             try:
-                cache_store.write(cache_key(region), cache.dump())
+                cache_store.write_bytes(cache_key(region), cache.to_bytes(), "application/gzip")
             except Exception as exc:  # noqa: BLE001 - without the cache the next run is only slower
                 log.warning("could not save the evidence cache of %s: %s", region, type(exc).__name__)
         return evidence

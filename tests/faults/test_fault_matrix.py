@@ -415,6 +415,10 @@ class _DyingStore:
         self._count(key)
         self.inner.write_text(key, text, *args, **kwargs)
 
+    def write_bytes(self, key, body, *args, **kwargs):
+        self._count(key)
+        self.inner.write_bytes(key, body, *args, **kwargs)
+
     def __getattr__(self, name):
         return getattr(self.inner, name)
 

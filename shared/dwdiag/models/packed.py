@@ -60,9 +60,9 @@ class Packed(Sequence[M], Generic[M]):
             yield self._unpack(blob)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Packed):
-            return self.model is other.model and self._blobs == other._blobs
-        if isinstance(other, (list, tuple)):
+        if isinstance(other, Packed) and self._blobs == other._blobs:
+            return True
+        if isinstance(other, (Packed, list, tuple)):
             return len(other) == len(self) and all(a == b for a, b in zip(self, other))
         return NotImplemented
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # typing only: importing the store must not load the client l
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
+BINARY_CONTENT_TYPE = "application/octet-stream"
 
 
 class Store(Protocol):
@@ -21,7 +22,11 @@ class Store(Protocol):
 
     def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None: ...
 
+    def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None: ...
+
     def read(self, key: str) -> Optional[Any]: ...
+
+    def read_bytes(self, key: str) -> Optional[bytes]: ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -68,13 +73,13 @@ class LocalStore:
         return self.root.joinpath(*key_parts(key))
 
     def write(self, key: str, data: Any) -> None:
-        self._write_bytes(key, encode(data))
+        self.write_bytes(key, encode(data))
 
     def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None:
-        # A file has no content type; the argument is accepted so both stores take the same calls.
-        self._write_bytes(key, text.encode("utf-8"))
+        self.write_bytes(key, text.encode("utf-8"))
 
-    def _write_bytes(self, key: str, body: bytes) -> None:
+    def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None:
+        # A file has no content type; the argument is accepted so both stores take the same calls.
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -93,6 +98,10 @@ class LocalStore:
         if not path.exists():
             return None
         return json.loads(path.read_text(encoding="utf-8"))
+
+    def read_bytes(self, key: str) -> Optional[bytes]:
+        path = self._path(key)
+        return path.read_bytes() if path.is_file() else None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

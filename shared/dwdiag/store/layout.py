@@ -11,16 +11,20 @@ latest/report.html                   the very last
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Optional
 
+from pydantic import BaseModel
+
 from dwdiag.diff import Diff
 from dwdiag.models.findings import Category, Finding
+from dwdiag.models.packed import Packed
 from dwdiag.outputs import write_run_outputs
 from dwdiag.redact import redact
 from dwdiag.report import HTML_CONTENT_TYPE, LATEST_REPORT_KEY, REPORT_NAME, write_run_report
 from dwdiag.runner import RunResult
-from dwdiag.store import Store
+from dwdiag.store import JSON_CONTENT_TYPE, Store
 
 
 def run_prefix(result: RunResult) -> str:
@@ -55,6 +59,31 @@ def _findings_doc(result: RunResult, region: str, category: Category, findings: 
     return doc
 
 
+def evidence_document(evidence: BaseModel) -> bytes:
+    """One category's evidence as JSON, redacted. A packed list (models/packed.py) is written one
+    entry at a time, so a large region's evidence is never all unpacked at once."""
+    packed = [name for name, field in type(evidence).model_fields.items()
+              if isinstance(getattr(evidence, name), Packed)]
+    head = redact(evidence.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(packed)))
+    parts = [_json(head)[:-1]]  # the object without its closing brace; the lists follow
+    for n, name in enumerate(packed):
+        alias = type(evidence).model_fields[name].alias or name
+        parts.append(("," if head or n else "") + _json(alias) + ":[")
+        parts.append(",".join(_json(redact(item.model_dump(mode="json", by_alias=True, exclude_none=True)))
+                              for item in getattr(evidence, name)))
+        parts.append("]")
+    parts.append("}\n")
+    text = "".join(parts)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a tenant string: ASCII escapes keep it valid JSON
+        return json.dumps(json.loads(text), ensure_ascii=True).encode("ascii")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Category], Diff]] = None) -> list[str]:
     """Write one run; returns the keys written, in order."""
     diffs = diffs or {}
@@ -72,7 +101,7 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
             written.append(key)
             if evidence is not None:
                 key = category_key(result, region, category, "evidence.json")
-                store.write(key, redact(evidence.model_dump(mode="json", by_alias=True, exclude_none=True)))
+                store.write_bytes(key, evidence_document(evidence), JSON_CONTENT_TYPE)
                 written.append(key)
             parts.append((region, category, findings))
     # The same findings for other tools (OCSF) and for spreadsheets (CSV), before the summary marks the run done.

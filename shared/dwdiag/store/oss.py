@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import urlsplit
 
-from dwdiag.store import JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, StoreError, encode, key_parts
+from dwdiag.store import BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, StoreError, encode, key_parts
 
 if TYPE_CHECKING:
     from dwdiag.clients.credentials import Credentials
@@ -82,6 +82,9 @@ class OssStore:
     def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None:
         self._put(key, text.encode("utf-8"), content_type)
 
+    def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None:
+        self._put(key, body, content_type)
+
     def _put(self, key: str, body: bytes, content_type: str) -> None:
         import alibabacloud_oss_v2 as oss
 
@@ -89,7 +92,7 @@ class OssStore:
         request = oss.PutObjectRequest(bucket=self.bucket, key=name, body=body, content_type=content_type)
         self._call("PutObject", name, lambda: self._client.put_object(request))
 
-    def read(self, key: str) -> Optional[Any]:
+    def read_bytes(self, key: str) -> Optional[bytes]:
         import alibabacloud_oss_v2 as oss
 
         name = self.object_key(key)
@@ -97,7 +100,13 @@ class OssStore:
         result = self._call("GetObject", name, lambda: self._client.get_object(request), missing_ok=True)
         if result is None:
             return None
-        body = self._call("GetObject", name, lambda: result.body.read())
+        return self._call("GetObject", name, lambda: result.body.read())
+
+    def read(self, key: str) -> Optional[Any]:
+        body = self.read_bytes(key)
+        if body is None:
+            return None
+        name = self.object_key(key)
         try:
             return json.loads(body)
         except ValueError as exc:  # someone else's object under our prefix: say which, do not guess
