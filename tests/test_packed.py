@@ -79,7 +79,8 @@ def test_evidence_json_is_written_a_workspace_at_a_time_and_reads_as_the_whole(d
             if ev is None:
                 continue
             whole = redact(ev.model_dump(mode="json", by_alias=True, exclude_none=True))
-            assert json.loads(evidence_document(ev)) == whole
+            assert json.loads(b"".join(evidence_document(ev))) == whole
     odd = DataProductionEvidence(workspaces=[ws(0, name="x\ud800")])
-    assert json.loads(evidence_document(odd))["workspaces"][0]["members"][0]["UserName"] == "x\ud8000"
-    assert json.loads(evidence_document(DataProductionEvidence())) == {"region": "", "workspaces": [], "identities": []}
+    assert json.loads(b"".join(evidence_document(odd)))["workspaces"][0]["members"][0]["UserName"] == "x\ud8000"
+    empty = json.loads(b"".join(evidence_document(DataProductionEvidence())))
+    assert empty == {"region": "", "workspaces": [], "identities": []}

@@ -20,9 +20,9 @@ class RecordingStore(LocalStore):
         super().__init__(root)
         self.order: list[str] = []
 
-    def write(self, key, data):
+    def write_chunks(self, key, chunks, *args):  # every write of a LocalStore ends here
         self.order.append(key)
-        super().write(key, data)
+        super().write_chunks(key, chunks, *args)
 
 
 def test_layout_and_contents(tmp_path, demo):

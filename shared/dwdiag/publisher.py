@@ -8,6 +8,7 @@ sent waits in the store for the next run.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -37,12 +38,12 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
     for region in result.summary.regions:
         for category in result.categories:
             mine = [f for f in result.findings if f.region == region and f.category is category]
-            previous = store.read(latest_key(region, category))
+            previous = read_previous(store, latest_key(region, category))
             back = previous.get("run_path") if previous else None
             if previous and previous.get("run_id") == result.run_id:
                 # A repeat of this very run (FC retried it after latest/ moved): compare with the one before.
                 back = previous.get("previous_run_path")
-                previous = store.read(f"{back}/{region}/{category.value}/findings.json") if back else None
+                previous = read_previous(store, f"{back}/{region}/{category.value}/findings.json") if back else None
             diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
             diffs[(region, category)].previous_run_path = back
     totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
@@ -53,6 +54,25 @@ def diff_run(store: Store, result: RunResult) -> dict[tuple[str, Category], Diff
         totals["regressions"] += len(d.regressed)
     result.summary.changes = totals
     return diffs
+
+
+def read_previous(store: Store, key: str) -> Optional[dict]:
+    """A previous findings document as the diff needs it: open (fail) and waived findings whole, every
+    other finding only as its fingerprint and status. A large region's passes would otherwise be read
+    back as 100,000 full dicts just to learn that they passed."""
+    body = store.read_bytes(key)
+    if body is None:
+        return None
+    try:
+        return json.loads(body, object_hook=_slim)
+    except ValueError as exc:
+        raise StoreError(f"{store.location(key)} is not JSON: {exc}", key=key, code="NotJSON") from None
+
+
+def _slim(obj: dict) -> dict:
+    if "fingerprint" in obj and "status" in obj and obj["status"] != Status.fail.value and not obj.get("waived"):
+        return {"fingerprint": obj["fingerprint"], "status": obj["status"]}
+    return obj
 
 
 def _reopen(diff: Diff, previous: Optional[dict]) -> Diff:

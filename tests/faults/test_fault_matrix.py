@@ -419,6 +419,10 @@ class _DyingStore:
         self._count(key)
         self.inner.write_bytes(key, body, *args, **kwargs)
 
+    def write_chunks(self, key, chunks, *args, **kwargs):
+        self._count(key)
+        self.inner.write_chunks(key, chunks, *args, **kwargs)
+
     def __getattr__(self, name):
         return getattr(self.inner, name)
 

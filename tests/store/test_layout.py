@@ -28,6 +28,14 @@ class Recording:
         self.order.append(key)
         self.store.write_text(key, text, content_type)
 
+    def write_bytes(self, key, body, *args):
+        self.order.append(key)
+        self.store.write_bytes(key, body, *args)
+
+    def write_chunks(self, key, chunks, *args):
+        self.order.append(key)
+        self.store.write_chunks(key, chunks, *args)
+
     def __getattr__(self, name):
         return getattr(self.store, name)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from dwdiag.models.findings import Finding
 
@@ -50,12 +50,25 @@ def row(f: Finding) -> dict[str, str]:
 
 
 def render(findings: Iterable[Finding]) -> str:
+    return "".join(lines(findings))
+
+
+def lines(findings: Iterable[Finding]) -> Iterator[str]:
+    """The header, then one CSV record per finding (a record may span lines: a cell can hold a newline)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writeheader()
     for f in findings:
+        yield _take(out)
         writer.writerow(row(f))
-    return out.getvalue()
+    yield _take(out)
+
+
+def _take(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
 
 
 def _value(key: str, cell: str) -> Optional[Any]:

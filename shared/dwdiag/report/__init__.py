@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from dwdiag.report.history import HISTORY_KEY, update_history
-from dwdiag.report.html import HTML_CONTENT_TYPE, build_report
+from dwdiag.report.html import HTML_CONTENT_TYPE, build_report, build_report_parts
 from dwdiag.runner import RunResult
 from dwdiag.store import Store
 
@@ -25,7 +25,12 @@ __all__ = ["HISTORY_KEY", "HTML_CONTENT_TYPE", "LATEST_REPORT_KEY", "REPORT_NAME
 @dataclass
 class Report:
     keys: list[str] = field(default_factory=list)
-    html: Optional[str] = None  # None when the page could not be built (the run's other files still stand)
+    # The page in pieces (a large run's page is tens of MB; it is written, never joined), or None when
+    # it could not be built (the run's other files still stand).
+    html: Optional[list[str]] = None
+
+    def write(self, store: Store, key: str) -> None:
+        store.write_chunks(key, (part.encode("utf-8") for part in self.html or ()), HTML_CONTENT_TYPE)
 
 
 def _other_shards(store: Store, prefix: str, result: RunResult, entry: dict[str, Any]) -> list[dict]:
@@ -43,7 +48,7 @@ def write_run_report(store: Store, result: RunResult, prefix: str) -> Report:
     runs, entry = update_history(store, result)
     out = Report(keys=[HISTORY_KEY])
     try:
-        out.html = build_report(
+        out.html = build_report_parts(
             result, [{k: v for k, v in r.items() if k != "parts"} for r in runs],
             extra_findings=_other_shards(store, prefix, result, entry),
             regions=entry["regions"], categories=entry["categories"])
@@ -51,6 +56,6 @@ def write_run_report(store: Store, result: RunResult, prefix: str) -> Report:
         log.exception("the HTML report of run %s could not be built", result.run_id)
         return out
     key = f"{prefix}/{REPORT_NAME}"
-    store.write_text(key, out.html, HTML_CONTENT_TYPE)
+    out.write(store, key)
     out.keys.append(key)
     return out

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from dwdiag import catalog
 from dwdiag.models.findings import Category
@@ -128,19 +129,44 @@ def report_data(result: RunResult, history: Iterable[dict] = (), extra_findings:
         },
         "categories": {c.value: c.title for c in Category},
         "items": {m.id: {"title": m.title, "doc_url": m.doc_url} for m in catalog.ITEMS},
-        "findings": [f.public() for f in result.findings] + list(extra_findings),
         "history": list(history),
+        # Last, and made one at a time as the page is written: a large region has 100,000 of them.
+        "findings": itertools.chain((f.public() for f in result.findings), extra_findings),
     }
 
 
-def render(data: dict[str, Any]) -> str:
+def _embed_streaming(data: dict[str, Any]) -> Iterator[str]:
+    """embed_json(data), with its findings embedded one at a time."""
+    head = {k: v for k, v in data.items() if k != "findings"}
+    yield embed_json(head)[:-1] + ("," if head else "") + '"findings":['
+    for n, finding in enumerate(data.get("findings", ())):
+        yield ("," if n else "") + embed_json(finding)
+    yield "]}"
+
+
+def render_parts(data: dict[str, Any]) -> list[str]:
+    """The page as a list of ASCII pieces (the JSON is ASCII-escaped), to be written without joining."""
     title = f"dwdiag report {data['run']['run_id']}"
-    values = {"CSP": html.escape(content_security_policy()), "TITLE": html.escape(title), "CSS": CSS,
-              "DATA": embed_json(data), "JS": JS}
+    values = {"CSP": html.escape(content_security_policy()), "TITLE": html.escape(title), "CSS": CSS, "JS": JS}
+    out: list[str] = []
     # One pass over the template: a value that happens to spell a marker (a tenant named "@JS@") stays text.
-    parts = _MARKER.split(PAGE)
-    return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
+    for i, part in enumerate(_MARKER.split(PAGE)):
+        if not i % 2:
+            out.append(part)
+        elif part == "DATA":
+            out.extend(_embed_streaming(data))
+        else:
+            out.append(values[part])
+    return out
+
+
+def render(data: dict[str, Any]) -> str:
+    return "".join(render_parts(data))
 
 
 def build_report(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> str:
     return render(report_data(result, history, **kwargs))
+
+
+def build_report_parts(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> list[str]:
+    return render_parts(report_data(result, history, **kwargs))

@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol
 
 if TYPE_CHECKING:  # typing only: importing the store must not load the client layer or any SDK
     from dwdiag.clients.credentials import Credentials
@@ -23,6 +23,8 @@ class Store(Protocol):
     def write_text(self, key: str, text: str, content_type: str = TEXT_CONTENT_TYPE) -> None: ...
 
     def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None: ...
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], content_type: str = JSON_CONTENT_TYPE) -> None: ...
 
     def read(self, key: str) -> Optional[Any]: ...
 
@@ -79,13 +81,17 @@ class LocalStore:
         self.write_bytes(key, text.encode("utf-8"))
 
     def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None:
+        self.write_chunks(key, (body,), content_type)
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes], content_type: str = JSON_CONTENT_TYPE) -> None:
         # A file has no content type; the argument is accepted so both stores take the same calls.
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
+                for chunk in chunks:
+                    fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)

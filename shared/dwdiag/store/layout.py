@@ -11,9 +11,8 @@ latest/report.html                   the very last
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel
 
@@ -22,9 +21,9 @@ from dwdiag.models.findings import Category, Finding
 from dwdiag.models.packed import Packed
 from dwdiag.outputs import write_run_outputs
 from dwdiag.redact import redact
-from dwdiag.report import HTML_CONTENT_TYPE, LATEST_REPORT_KEY, REPORT_NAME, write_run_report
+from dwdiag.report import LATEST_REPORT_KEY, REPORT_NAME, write_run_report
 from dwdiag.runner import RunResult
-from dwdiag.store import JSON_CONTENT_TYPE, Store
+from dwdiag.store import Store, stream
 
 
 def run_prefix(result: RunResult) -> str:
@@ -44,44 +43,31 @@ def latest_key(region: str, category: Category) -> str:
 
 
 def _findings_doc(result: RunResult, region: str, category: Category, findings: list[Finding],
-                  diff: Optional[Diff] = None) -> dict[str, Any]:
-    doc = {
+                  diff: Optional[Diff] = None, **extra: Any) -> Iterator[bytes]:
+    """A findings document, its findings written one at a time (a region can have 100,000)."""
+    head: dict[str, Any] = {
         "run_id": result.run_id,
         "region": region,
         "category": category.value,
         "evaluated_at": result.summary.evaluated_at.isoformat(),
-        "findings": [f.public() for f in findings],
+        **extra,
     }
     if diff is not None:
-        doc["resolved"] = [dict(f, state="resolved") for f in diff.resolved if f["fingerprint"] not in
-                           {x.fingerprint for x in findings}]
-        doc["carried"] = diff.carried
-    return doc
+        current = {x.fingerprint for x in findings}
+        head["resolved"] = [dict(f, state="resolved") for f in diff.resolved if f["fingerprint"] not in current]
+        head["carried"] = diff.carried
+    return stream.object_with_lists(head, {"findings": (f.public() for f in findings)})
 
 
-def evidence_document(evidence: BaseModel) -> bytes:
+def evidence_document(evidence: BaseModel) -> Iterator[bytes]:
     """One category's evidence as JSON, redacted. A packed list (models/packed.py) is written one
     entry at a time, so a large region's evidence is never all unpacked at once."""
-    packed = [name for name, field in type(evidence).model_fields.items()
-              if isinstance(getattr(evidence, name), Packed)]
+    fields = type(evidence).model_fields
+    packed = [name for name in fields if isinstance(getattr(evidence, name), Packed)]
     head = redact(evidence.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(packed)))
-    parts = [_json(head)[:-1]]  # the object without its closing brace; the lists follow
-    for n, name in enumerate(packed):
-        alias = type(evidence).model_fields[name].alias or name
-        parts.append(("," if head or n else "") + _json(alias) + ":[")
-        parts.append(",".join(_json(redact(item.model_dump(mode="json", by_alias=True, exclude_none=True)))
-                              for item in getattr(evidence, name)))
-        parts.append("]")
-    parts.append("}\n")
-    text = "".join(parts)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a tenant string: ASCII escapes keep it valid JSON
-        return json.dumps(json.loads(text), ensure_ascii=True).encode("ascii")
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return stream.object_with_lists(head, {
+        fields[name].alias or name: (redact(item.model_dump(mode="json", by_alias=True, exclude_none=True))
+                                     for item in getattr(evidence, name)) for name in packed})
 
 
 def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Category], Diff]] = None) -> list[str]:
@@ -97,11 +83,11 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
             findings = [f for f in result.findings if f.region == region and f.category is category]
             evidence = region_ev.for_category(category)
             key = category_key(result, region, category, "findings.json")
-            store.write(key, _findings_doc(result, region, category, findings, diffs.get((region, category))))
+            store.write_chunks(key, _findings_doc(result, region, category, findings, diffs.get((region, category))))
             written.append(key)
             if evidence is not None:
                 key = category_key(result, region, category, "evidence.json")
-                store.write_bytes(key, evidence_document(evidence), JSON_CONTENT_TYPE)
+                store.write_chunks(key, evidence_document(evidence))
                 written.append(key)
             parts.append((region, category, findings))
     # The same findings for other tools (OCSF) and for spreadsheets (CSV), before the summary marks the run done.
@@ -113,14 +99,13 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
     report = write_run_report(store, result, run_prefix(result))
     written += report.keys
     for region, category, findings in parts:
-        doc = _findings_doc(result, region, category, findings, diffs.get((region, category)))
-        doc["run_path"] = run_prefix(result)
         diff = diffs.get((region, category))
-        doc["previous_run_path"] = diff.previous_run_path if diff else None
-        store.write(latest_key(region, category), doc)
+        store.write_chunks(latest_key(region, category), _findings_doc(
+            result, region, category, findings, diff, run_path=run_prefix(result),
+            previous_run_path=diff.previous_run_path if diff else None))
         written.append(latest_key(region, category))
     if report.html is not None:
-        store.write_text(LATEST_REPORT_KEY, report.html, HTML_CONTENT_TYPE)
+        report.write(store, LATEST_REPORT_KEY)
         written.append(LATEST_REPORT_KEY)
     return written
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import tempfile
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, Iterable, Optional, Union
 from urllib.parse import urlsplit
 
 from dwdiag.store import BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, StoreError, encode, key_parts
@@ -18,6 +19,7 @@ from dwdiag.store import BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, TEXT_CONTENT_TY
 if TYPE_CHECKING:
     from dwdiag.clients.credentials import Credentials
 
+SPOOL_BYTES = 16 << 20  # a document larger than this waits on local disk (FC's /tmp) until it is sent
 CREDENTIAL_VARIABLES = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
                         "ALIBABA_CLOUD_SECURITY_TOKEN")
 
@@ -85,7 +87,16 @@ class OssStore:
     def write_bytes(self, key: str, body: bytes, content_type: str = BINARY_CONTENT_TYPE) -> None:
         self._put(key, body, content_type)
 
-    def _put(self, key: str, body: bytes, content_type: str) -> None:
+    def write_chunks(self, key: str, chunks: Iterable[bytes], content_type: str = JSON_CONTENT_TYPE) -> None:
+        """Gathered in a spooled file (memory up to SPOOL_BYTES, then local disk) and sent from there:
+        one PutObject, so the object appears whole or not at all."""
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as body:
+            for chunk in chunks:
+                body.write(chunk)
+            body.seek(0)
+            self._put(key, body, content_type)
+
+    def _put(self, key: str, body: Union[bytes, IO[bytes]], content_type: str) -> None:
         import alibabacloud_oss_v2 as oss
 
         name = self.object_key(key)
