@@ -135,6 +135,7 @@ def main(argv: list[str]) -> int:
                                                                       "ram", "sts")}
         config = {"regions": regions, "endpoints": endpoints, "credentials": ["AKIDbench", "benchSecret"],
                   "now": emu.world.now, "mode": "ours", "cache_dir": str(work / "store"),
+                  "publish_dir": str(work / "store"),
                   "settings": {"qps_dataworks": args.qps_dataworks, "qps_maxcompute": args.qps_maxcompute,
                                "qps_actiontrail_lookup": args.qps_lookup, "qps_ram": args.qps_ram}}
         print(f"bench: {counts['workspaces']} workspaces, {counts['mc_projects']} MaxCompute projects; "
@@ -145,7 +146,7 @@ def main(argv: list[str]) -> int:
         print(f"bench: second sweep {second['wall_s']} s, {second['calls_total']} calls", file=sys.stderr)
         report.update(summarise(first, second, minimum, args))
         if args.baseline:
-            peer = run_sweep({**config, "mode": "peer", "cache_dir": None})
+            peer = run_sweep({**config, "mode": "peer", "cache_dir": None, "publish_dir": None})
             report["baseline_peer"] = {**peer, "calls_by_family": by_family(peer["calls"]),
                                        "how": "one pool of 10 threads, no client rate limit, one immediate retry"}
             print(f"bench: peer baseline {peer['wall_s']} s, {peer['throttled_total']} throttled, "
@@ -153,7 +154,8 @@ def main(argv: list[str]) -> int:
     report["cold_start"] = import_times()
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({"report": args.out, **report["ratios"], "bound_s": report["quota_lower_bound_s"]["bound"],
-                      "first_wall_s": first["wall_s"], "peak_rss_mb": first["peak_rss_mb"]}))
+                      "first_wall_s": first["wall_s"], "peak_rss_mb": first["peak_rss_mb"],
+                      "peak_rss_with_publish_mb": first.get("peak_rss_with_publish_mb")}))
     return 0
 
 

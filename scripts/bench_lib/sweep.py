@@ -1,6 +1,8 @@
 """One sweep in its own process, so its peak memory is its own: `python -m scripts.bench_lib.sweep CONFIG_JSON`.
 
-Prints one JSON object: wall time, calls and throttled answers per action, error results, peak RSS.
+Prints one JSON object: wall time, calls and throttled answers per action, error results, peak RSS;
+with "publish_dir", the run is then published there (no alert) the way a handler would, and the
+peak RSS after publishing is reported beside the sweep's own.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def main(config: dict) -> dict:
     result = scan(settings, sweep=sweep, now=datetime.fromisoformat(config["now"].replace("Z", "+00:00")),
                   cache_store=store)
     wall = time.perf_counter() - started
-    return {
+    out = {
         "wall_s": round(wall, 2),
         "calls": result.summary.calls, "calls_total": sum(result.summary.calls.values()),
         "throttled": result.summary.throttled, "throttled_total": sum(result.summary.throttled.values()),
@@ -42,6 +44,14 @@ def main(config: dict) -> dict:
         "findings": len(result.findings),
         "peak_rss_mb": peak_rss_mb(),
     }
+    if config.get("publish_dir"):
+        from dwdiag.publisher import publish_run
+
+        started = time.perf_counter()
+        publish_run(LocalStore(config["publish_dir"]), result, settings, alerts=False)
+        out["publish_s"] = round(time.perf_counter() - started, 2)
+        out["peak_rss_with_publish_mb"] = peak_rss_mb()
+    return out
 
 
 def peak_rss_mb() -> float:

@@ -24,6 +24,9 @@ def test_quick_bench_writes_a_complete_report(tmp_path):
         s = report[sweep]
         assert {"wall_s", "calls", "calls_total", "throttled_total", "errors", "peak_rss_mb"} <= set(s)
         assert s["calls_total"] == sum(s["calls"].values()) > 0
+    for sweep in ("first", "second"):  # ours are published the way a handler would; the peer run is not
+        assert report[sweep]["peak_rss_with_publish_mb"] >= report[sweep]["peak_rss_mb"] > 0
+        assert report[sweep]["publish_s"] > 0
     assert report["minimum_calls"]["total"] == sum(report["minimum_calls"]["by_action"].values())
     assert report["quota_lower_bound_s"]["bound"] == max(report["quota_lower_bound_s"]["by_family"].values())
     assert report["second"]["calls_total"] < report["first"]["calls_total"], "the re-sweep uses the cache"
