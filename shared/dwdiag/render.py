@@ -32,7 +32,8 @@ def _risk_line(counts: Counts) -> str:
 
 
 def _sort_key(f: Finding):
-    return (STATUS_ORDER[f.status], -f.risk_level.rank, f.item_id, f.region, f.object_id)
+    # A waived result is listed after the open ones of its status: a person accepted it until a date.
+    return (STATUS_ORDER[f.status], bool(f.waived), -f.risk_level.rank, f.item_id, f.region, f.object_id)
 
 
 def findings_report(findings: list[Finding], summary: RunSummary, *, show_all: bool = False,
@@ -46,9 +47,14 @@ def findings_report(findings: list[Finding], summary: RunSummary, *, show_all: b
         out.append(f"{Category(category).title}: {_risk_line(summary.by_category[Category(category).value])}")
         listed = [f for f in mine if f.status in shown]
         for f in listed:
-            out.append(f"  {f.risk_level.value.upper():<6} {f.status.value:<14} {f.item_id}  [{f.region}] "
+            status = f"{f.status.value} (waived)" if f.waived else f.status.value
+            out.append(f"  {f.risk_level.value.upper():<6} {status:<14} {f.item_id}  [{f.region}] "
                        f"{f.object_name}")
             out.extend(textwrap.wrap(f.result, width=width, initial_indent=" " * 9, subsequent_indent=" " * 9))
+            if f.waived and f.waiver:
+                w = f.waiver
+                out.extend(textwrap.wrap(f"waived by {w.owner} until {w.expires.isoformat()}: {w.reason}",
+                                         width=width, initial_indent=" " * 9, subsequent_indent=" " * 11))
         hidden = len(mine) - len(listed)
         if hidden:
             out.append(f"  ... and {hidden} passed or not applicable (--all shows them)")

@@ -82,6 +82,21 @@ def test_cli_shows_the_attestation_as_waived(capsys, write):
     assert all(f.get("waived") for f in mine if f["status"] == "manual")
 
 
+def test_the_text_table_marks_a_waived_result_and_lists_it_after_the_open_ones(capsys, write, demo, high_fail):
+    path = write(waiver_yaml({"fingerprint": high_fail.fingerprint, "reason": "accepted, ticket SEC-9",
+                              "owner": "ops", "expires": FUTURE}))
+    assert main(["evaluate", "--evidence", str(DEMO_EVIDENCE), "--waivers", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = [i for i, line in enumerate(lines) if "fail (waived)" in line]
+    assert len(marked) == 1 and high_fail.item_id in lines[marked[0]]
+    assert any(line.strip() == "waived by ops until 2999-12-31: accepted, ticket SEC-9" for line in lines)
+    title = high_fail.category.title
+    block = lines[next(i for i, line in enumerate(lines) if line.startswith(title)):]
+    block = block[:block.index("")]
+    fails = [i for i, line in enumerate(block) if line.split()[1:3] == ["fail", high_fail.item_id]]
+    assert fails and all(i < block.index(lines[marked[0]]) for i in fails), "open fails come first"
+
+
 def test_the_waivers_file_setting(capsys, write, monkeypatch):
     path = write(waiver_yaml({"item_id": "datasource_access_control", "object": "*", "reason": "attested",
                               "owner": "ops", "expires": FUTURE}))
