@@ -144,20 +144,18 @@ def _embed_streaming(data: dict[str, Any]) -> Iterator[str]:
     yield "]}"
 
 
-def render_parts(data: dict[str, Any]) -> list[str]:
-    """The page as a list of ASCII pieces (the JSON is ASCII-escaped), to be written without joining."""
+def render_parts(data: dict[str, Any]) -> Iterator[str]:
+    """The page in pieces, made as they are read (the findings' JSON one finding at a time)."""
     title = f"dwdiag report {data['run']['run_id']}"
     values = {"CSP": html.escape(content_security_policy()), "TITLE": html.escape(title), "CSS": CSS, "JS": JS}
-    out: list[str] = []
     # One pass over the template: a value that happens to spell a marker (a tenant named "@JS@") stays text.
     for i, part in enumerate(_MARKER.split(PAGE)):
         if not i % 2:
-            out.append(part)
+            yield part
         elif part == "DATA":
-            out.extend(_embed_streaming(data))
+            yield from _embed_streaming(data)
         else:
-            out.append(values[part])
-    return out
+            yield values[part]
 
 
 def render(data: dict[str, Any]) -> str:
@@ -168,5 +166,5 @@ def build_report(result: RunResult, history: Iterable[dict] = (), **kwargs: Any)
     return render(report_data(result, history, **kwargs))
 
 
-def build_report_parts(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> list[str]:
+def iter_report_parts(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> Iterator[str]:
     return render_parts(report_data(result, history, **kwargs))

@@ -104,7 +104,7 @@ def publish(store: Store, result: RunResult, diffs: Optional[dict[tuple[str, Cat
             result, region, category, findings, diff, run_path=run_prefix(result),
             previous_run_path=diff.previous_run_path if diff else None))
         written.append(latest_key(region, category))
-    if report.html is not None:
+    if report.render is not None:
         report.write(store, LATEST_REPORT_KEY)
         written.append(LATEST_REPORT_KEY)
     return written
