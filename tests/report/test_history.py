@@ -16,6 +16,7 @@ from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import publish, report_key, run_prefix
 from tests.report.test_html import _data, parse
+from tests.test_store import RecordingStore
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
 
@@ -31,18 +32,8 @@ def run(snapshot, n=0, run_id=None, **kwargs):
                     **kwargs)
 
 
-class Recording(LocalStore):
-    def __init__(self, root):
-        super().__init__(root)
-        self.order: list[str] = []
-
-    def write_chunks(self, key, chunks, *args):  # every write of a LocalStore ends here
-        self.order.append(key)
-        super().write_chunks(key, chunks, *args)
-
-
 def test_history_and_reports_are_written_in_order(tmp_path, snapshot):
-    store, result = Recording(tmp_path), run(snapshot)
+    store, result = RecordingStore(tmp_path), run(snapshot)
     written = publish(store, result)
     order = store.order
     summary = f"{run_prefix(result)}/summary.json"
