@@ -46,15 +46,12 @@ class EvidenceCache:
         try:
             return json.loads(text)
         except ValueError:
-            return None
+            return None  # a damaged entry costs a call, never a result
 
     def put(self, kind: str, key: str, value: Any) -> None:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         with self._lock:
             self._new[f"{kind}|{key}"] = text
-
-    def __len__(self) -> int:
-        return len(self._new)
 
     def to_bytes(self) -> bytes:
         """The entries this run used or added, compressed as they are written out."""

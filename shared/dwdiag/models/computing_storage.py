@@ -6,11 +6,11 @@ from typing import Optional
 
 from pydantic import ConfigDict, Field
 
-from dwdiag.models.packed import Packed
 from dwdiag.models.common import (
     RegionScoped,
     CallError, CamelWire, EnvEntry, IdStr, JsonObject, PascalWire, Plain, Workspace, same,
 )
+from dwdiag.models.packed import Packed
 
 
 class McProtection(CamelWire):

@@ -6,9 +6,9 @@ from typing import Any, Optional
 
 from pydantic import Field
 
-from dwdiag.models.packed import Packed
 from dwdiag.models.common import RegionScoped, CallError, IdStr, PascalWire, Plain, UtcDatetime, Workspace
 from dwdiag.models.computing_storage import ComputeResourceGroup
+from dwdiag.models.packed import Packed
 
 
 class Role(PascalWire):

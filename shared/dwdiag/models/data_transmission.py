@@ -6,8 +6,8 @@ from typing import Optional
 
 from pydantic import Field
 
-from dwdiag.models.packed import Packed
 from dwdiag.models.common import RegionScoped, CallError, EnvEntry, IdStr, PascalWire, Plain, Workspace
+from dwdiag.models.packed import Packed
 
 
 class SharedRule(PascalWire):
