@@ -151,7 +151,7 @@ class ServiceUnavailable(EmulatorError):
     message = "The request has failed due to a temporary failure of the server."
 
 
-# --- resource lookups (codes UNCONFIRMED except RAM EntityNotExist.User) ---------------------
+# --- resource lookups (codes UNCONFIRMED except RAM EntityNotExist.User and ActionTrail's) ------
 
 class DataWorksNotFound(EmulatorError):
     """DataWorks' code for a missing object is UNCONFIRMED."""
@@ -167,10 +167,13 @@ class EntityNotExistUser(EmulatorError):
 
 
 class TrailNotFound(EmulatorError):
-    """ActionTrail's code for an unknown trail name (UNCONFIRMED)."""
+    """ActionTrail's code for an unknown trail: 404 TrailNotFoundException "The specified Trail does
+    not exist." (the StartLogging error table, alibabacloud.com/help/en/actiontrail/developer-reference/
+    api-tracking-related-apis-startlogging; the GetTrailStatus page lists no error codes, so that
+    GetTrailStatus answers the same is UNCONFIRMED)."""
 
     code, status = "TrailNotFoundException", 404
-    message = "The specified trail does not exist."
+    message = "The specified Trail does not exist."
 
 
 class InvalidNextToken(EmulatorError):

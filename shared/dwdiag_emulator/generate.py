@@ -122,17 +122,21 @@ class _Gen:
         for n in range(self.count(self.sizes.pipeline_runs, 1, 4)):
             node, creator = str(self.uid()), self.rng.choice(members)
             when = self.ago_ms(self.rng.uniform(0.5, days - 1))
+            # Built, checked, reviewed and deployed within two hours (stage codes as observed in real runs).
             runs.append({"Id": f"pr-{self.uid()}", "Creator": creator, "Status": "Success", "CreateTime": when,
-                         "Stages": [{"Step": 1, "Type": "Check", "Status": "Success"},
-                                    {"Step": 2, "Type": "Deploy", "Status": "Success"}],
+                         "ModifyTime": when + 7_200_000,
+                         "Stages": [{"Step": 1, "Code": "BUILD_PACKAGE", "Type": "Build", "Status": "Success"},
+                                    {"Step": 2, "Code": "PROD_CHECK", "Type": "Check", "Status": "Success"},
+                                    {"Step": 3, "Code": "PROD", "Type": "Deploy", "Status": "Success"}],
                          "items": [{"Id": node, "Name": f"n{n}", "Type": "Node", "Version": 1}]})
             snaps.append({"Id": f"snap-{self.uid()}", "ObjectId": node, "Type": "Saved", "Version": 1,
                           "Creator": self.rng.choice(members), "CreateTime": when - 3_600_000})
             if self.rng.random() < 0.5:
                 reviewer = self.rng.choice(members)
+                # CreateCodeReview takes the run's id: a review is created after its run started.
                 reviews.append({"Id": f"cr-{self.uid()}", "ObjectId": node, "Creator": creator,
                                 "Reviewers": [reviewer], "FinalReviewer": reviewer, "Status": "Accepted",
-                                "CreateTime": when - 600_000})
+                                "CreateTime": when + 600_000, "ReviewTime": when + 2_400_000})
         ws["pipeline_runs"], ws["snapshots"], ws["code_reviews"] = runs, snaps, reviews
 
     def workspace(self, ws_id: int, days: int) -> Dict[str, Any]:
@@ -159,6 +163,8 @@ class _Gen:
                                        "projectProtection": {"protected": r() < 0.5}}}
 
     def signins(self) -> Dict[str, List[Dict[str, Any]]]:
+        """RAM-user ConsoleSignin records as documented (doc 286977): serviceName AasSub, so that a
+        LookupEvents with ServiceName=AasSub and User=<name> (a listed key pair) finds them."""
         events: Dict[str, List[Dict[str, Any]]] = {r: [] for r in SIGNIN_REGIONS}
         for uid in self.sched:
             for k in range(self.rng.choice([0, 0, 1, 3])):
@@ -167,7 +173,7 @@ class _Gen:
                 events[region].append({
                     "eventId": f"ev-{uid}-{k}", "eventName": "ConsoleSignin", "eventType": "ConsoleSignin",
                     "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "serviceName": "AasSub",
-                    "acsRegion": region,
+                    "eventSource": "signin.aliyun.com", "acsRegion": region,
                     "userIdentity": {"type": "ram-user", "userName": f"sched_{uid[-4:]}", "principalId": uid}})
         return events
 

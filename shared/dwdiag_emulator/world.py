@@ -33,6 +33,10 @@ class TrailStatus(Wire):
 
 
 class Trail(Wire):
+    """A DescribeTrails entry, listed under its home region (the region whose world lists it
+    answers GetTrailStatus for it). IsOrganizationTrail true marks a multi-account trail, listed
+    only with IncludeOrganizationTrail=true; OrganizationId is given for those only (DescribeTrails
+    response docs)."""
     Name: str
     Status: str = "Enable"
     EventRW: str = "Write"
@@ -68,6 +72,7 @@ class Event(BaseModel):
 # --- RAM, STS, credentials -----------------------------------------------------------------
 
 class RamUser(Wire):
+    """A RAM user; no LastLoginDate = never logged on with a password (GetUser then serves "")."""
     UserId: str
     UserName: str
     DisplayName: Optional[str] = None

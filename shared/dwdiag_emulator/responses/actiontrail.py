@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..backend import format_time, parse_time
 from ..exceptions import InvalidParameter, TrailNotFound
@@ -14,24 +14,71 @@ DEFAULT_WINDOW_DAYS = 7
 MAX_RESULTS = 50
 DEFAULT_RESULTS = 20  # the doc example; the real default is UNCONFIRMED
 
+# "FAQ" below: How do I configure the LookupAttribute parameter when I call LookupEvents?
+#   https://help.aliyun.com/zh/actiontrail/support/how-to-set-the-lookupattribute-parameter (key pairs)
+#   https://www.alibabacloud.com/help/en/actiontrail/support/how-to-set-the-lookupattribute-parameter
 
-def _identity(field: str) -> Callable[[Dict[str, Any]], Any]:
-    return lambda e: (e.get("userIdentity") or {}).get(field)
+
+def _text(value: Any) -> Optional[str]:
+    """An event value as LookupAttribute compares it: exact and case-sensitive (FAQ, Limits).
+    A JSON boolean is compared as its JSON text, "true"/"false"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
 
 
-# LookupAttribute keys -> where the value sits in the raw event; matching is exact
-_LOOKUP_KEYS: Dict[str, Callable[[Dict[str, Any]], Any]] = {
-    "EventName": lambda e: e.get("eventName"),
-    "User": _identity("userName"),
-    "ServiceName": lambda e: e.get("serviceName"),
-    "EventId": lambda e: e.get("eventId"),
-    "EventRW": lambda e: e.get("eventRW"),
-    "EventType": lambda e: e.get("eventType"),
+def _field(name: str) -> Callable[[Dict[str, Any]], Optional[str]]:
+    return lambda e: _text(e.get(name))
+
+
+def _identity(name: str) -> Callable[[Dict[str, Any]], Optional[str]]:
+    return lambda e: _text((e.get("userIdentity") or {}).get(name))
+
+
+def _role_name(event: Dict[str, Any]) -> Optional[str]:
+    """RoleName: UNCONFIRMED which field it filters. The event-structure docs have no role-name
+    field; the documented assumed-role sample (doc 286997) carries the role in userIdentity.userName
+    as "<role name>:<session name>" with userIdentity.type "assumed-role", so that part is used."""
+    ident = event.get("userIdentity") or {}
+    if ident.get("type") != "assumed-role" or not isinstance(ident.get("userName"), str):
+        return None
+    return ident["userName"].split(":", 1)[0]
+
+
+def _sensitive(event: Dict[str, Any]) -> Optional[str]:
+    """SensitiveAction ("true" in the FAQ's key table): UNCONFIRMED which field it filters; no
+    documented event field says whether an event is sensitive. The emulator reads a world-only
+    event key `sensitiveAction` (a boolean or "true"/"false"); an event without it is "false"."""
+    return _text(event.get("sensitiveAction", False))
+
+
+# LookupAttribute keys -> the event field each filters (FAQ key table, plus PrincipalId, which the
+# FAQ lists among the ServiceName combinations but not in the table). Field names from the
+# management event structure (doc 28819) and the ConsoleSignin record (doc 286977).
+_LOOKUP_KEYS: Dict[str, Callable[[Dict[str, Any]], Optional[str]]] = {
+    "ServiceName": _field("serviceName"),
+    "EventName": _field("eventName"),
+    "User": _identity("userName"),  # "Caller name"; the RAM user's name in a ConsoleSignin record
+    "PrincipalId": _identity("principalId"),
+    "EventId": _field("eventId"),
+    "ResourceType": _field("resourceType"),
+    "ResourceName": _field("resourceName"),
+    "EventRW": _field("eventRW"),
     "EventAccessKeyId": _identity("accessKeyId"),
-    "ResourceType": lambda e: e.get("resourceType"),
-    "ResourceName": lambda e: e.get("resourceName"),
-    "SourceIpAddress": lambda e: e.get("sourceIpAddress"),
+    "SensitiveAction": _sensitive,
+    "SourceIpAddress": _field("sourceIpAddress"),
+    "EventType": _field("eventType"),
+    "RoleName": _role_name,
 }
+
+# The key pairs the FAQ lists as combinable; the order of the two does not matter.
+_PAIRS = frozenset(
+    [frozenset(("ServiceName", k)) for k in ("EventName", "User", "PrincipalId", "RoleName", "ResourceName",
+                                              "EventRW", "SensitiveAction", "EventType")]
+    + [frozenset(("ResourceName", k)) for k in ("ResourceType", "EventName", "User", "RoleName", "ServiceName")]
+    + [frozenset(("EventType", "EventName"))])
+
+Condition = Tuple[str, str]
 
 
 def _visible(call: Call, trail: Any) -> bool:
@@ -39,40 +86,71 @@ def _visible(call: Call, trail: Any) -> bool:
     return trail.TrailRegion in ("All", call.region.name)
 
 
-def _trails(call: Call, shadows: bool) -> List[Tuple[Any, bool]]:
+def _trails(call: Call, shadows: bool, organization: bool) -> List[Tuple[Any, bool]]:
     found = [(t, False) for t in call.region.trails]
     if shadows:
         for name, state in call.backend.regions.items():
             if name != call.region.name:
                 found += [(t, True) for t in state.trails if _visible(call, t)]
-    return found
+    return [(t, shadow) for t, shadow in found if organization or not t.IsOrganizationTrail]
 
 
 def describe_trails(call: Call) -> Dict[str, Any]:
+    """IncludeShadowTrails and IncludeOrganizationTrail both default to false (DescribeTrails
+    request docs): a multi-account trail (IsOrganizationTrail true) is listed only when asked for."""
     shadows = bool(get_bool(call.params, "IncludeShadowTrails", False))
+    organization = bool(get_bool(call.params, "IncludeOrganizationTrail", False))
     names = set(get_list(call.params, "NameList"))
-    trails = [t.wire() for t, _ in _trails(call, shadows) if not names or t.Name in names]
+    trails = [t.wire() for t, _ in _trails(call, shadows, organization) if not names or t.Name in names]
     return {"RequestId": call.request_id, "TrailList": trails}
 
 
 def get_trail_status(call: Call) -> Dict[str, Any]:
+    """IsOrganizationTrail (default false, "single-account trail", GetTrailStatus docs) must match
+    the trail's kind, or the trail is not found (TrailNotFoundException).
+
+    Only the trail's home region (the region whose world lists it) answers. The docs do not say
+    whether another region answers for a trail: this is the stricter, UNCONFIRMED reading, chosen
+    so that a caller asking the wrong region is caught."""
     name = get_str(call.params, "Name", required=True)
-    for trail, _ in _trails(call, shadows=True):
-        if trail.Name == name:
+    organization = bool(get_bool(call.params, "IsOrganizationTrail", False))
+    for trail in call.region.trails:
+        if trail.Name == name and bool(trail.IsOrganizationTrail) == organization:
             return {"RequestId": call.request_id, **trail.status.wire()}
-    raise TrailNotFound(f"The trail {name} does not exist.")
+    raise TrailNotFound()
 
 
-def _conditions(call: Call) -> Dict[str, str]:
-    conditions: Dict[str, str] = {}
-    for attr in get_repeated(call.params, "LookupAttribute"):
+def _attributes(call: Call) -> List[Condition]:
+    """The first two LookupAttribute items, in index order ("If you configure more than two query
+    conditions, the system queries data only based on the first two conditions", FAQ)."""
+    found: List[Condition] = []
+    for attr in get_repeated(call.params, "LookupAttribute")[:2]:
         key, value = attr.get("Key", ""), attr.get("Value", "")
         if key not in _LOOKUP_KEYS:
             raise InvalidParameter("LookupAttribute.N.Key", f"Unsupported key {key!r}.")
-        conditions[key] = value  # a repeated key keeps only the last value
-    if len(conditions) > 2:
-        raise InvalidParameter("LookupAttribute", "At most two lookup attributes are allowed.")
-    return conditions
+        found.append((key, value))
+    return found
+
+
+def _conditions(call: Call) -> List[Condition]:
+    """The conditions applied, by the FAQ's Limits section:
+    - two items with the same key: "returns only the results that match the second condition";
+    - two items whose keys are a listed combination: both must match (AND);
+    - any other pair: the FAQ does not say what happens; only the first condition is applied,
+      the one reading that is safe to assume (UNCONFIRMED)."""
+    found = _attributes(call)
+    if len(found) < 2:
+        return found
+    (k1, _), (k2, _) = found
+    if k1 == k2:
+        return found[1:]
+    if frozenset((k1, k2)) in _PAIRS:
+        return found
+    return found[:1]
+
+
+def _matches(event: Dict[str, Any], conditions: List[Condition]) -> bool:
+    return all(_LOOKUP_KEYS[key](event) == value for key, value in conditions)
 
 
 def _window(call: Call) -> Tuple[Any, Any]:
@@ -104,8 +182,7 @@ def lookup_events(call: Call) -> Dict[str, Any]:
     conditions, (start, end), size = _conditions(call), _window(call), _size(call)
     direction = (get_str(call.params, "Direction") or "BACKWARD").upper()
     matched = [_raw(e) for t, e in call.region.events if start <= t <= end]
-    matched = [e for e in matched
-               if all(_LOOKUP_KEYS[k](e) == v for k, v in conditions.items())]
+    matched = [e for e in matched if _matches(e, conditions)]
     if direction == "FORWARD":
         matched.reverse()
     bound = {k: v for k, v in call.params.items() if k != "NextToken"}

@@ -9,7 +9,9 @@ from .base import Call, dump_all, page_by_token
 
 
 def list_users(call: Call) -> Dict[str, Any]:
-    """Marker/MaxItems (1-1000, default 100) with IsTruncated."""
+    """Marker/MaxItems (1-1000, default 100) with IsTruncated. A listed user has no LastLoginDate
+    (ListUsersResponseBodyUsersUser: Comments, CreateDate, DisplayName, Email, MobilePhone,
+    UpdateDate, UserId, UserName)."""
     size = min(max(get_int(call.params, "MaxItems", 100), 1), 1000)
     page, marker = page_by_token(call.backend.ram_users, get_str(call.params, "Marker") or "",
                                  size, {"op": "ListUsers"})
@@ -22,11 +24,17 @@ def list_users(call: Call) -> Dict[str, Any]:
 
 
 def get_user(call: Call) -> Dict[str, Any]:
+    """LastLoginDate: "The last time the user logged on with a password", UTC (GetUser docs).
+
+    A user who never logged on with a password (a world user without LastLoginDate) gets "".
+    The GetUser page does not say "" or absent (UNCONFIRMED); the RAM user record of a user just
+    created, in the documented CreateUser event (ActionTrail IMS events, doc 28824), shows
+    "LastLoginDate": "", so the emulator serves that."""
     name = get_str(call.params, "UserName", required=True)
     user = call.backend.ram_by_name.get(name)
     if user is None:
         raise EntityNotExistUser(name)
-    return {"RequestId": call.request_id, "User": user.wire()}
+    return {"RequestId": call.request_id, "User": {**user.wire(), "LastLoginDate": user.LastLoginDate or ""}}
 
 
 def get_caller_identity(call: Call) -> Dict[str, Any]:
