@@ -89,3 +89,26 @@ def test_snapshot_gives_each_category_its_region():
     with pytest.raises(ValidationError, match="inside region"):
         EvidenceSnapshot.model_validate({"collected_at": "2026-11-28T02:00:00Z", "regions": [
             {"region": "cn-shanghai", "platform_config": {"region": "cn-beijing"}}]})
+
+
+@pytest.mark.parametrize("value", ["", "  ", None])
+def test_an_empty_last_login_date_is_never_not_unreadable(value):
+    # GetUser answers "" for a user who never logged on with a password.
+    user = RamUser.model_validate({"UserId": 1, "UserName": "bot", "LastLoginDate": value})
+    assert user.last_login_date is None
+
+
+def test_a_last_login_date_that_is_not_a_time_is_still_rejected():
+    with pytest.raises(ValidationError):
+        RamUser.model_validate({"UserId": 1, "UserName": "bot", "LastLoginDate": "yesterday"})
+
+
+def test_a_version_1_snapshot_keeps_its_sign_ins_as_console_sign_ins():
+    # Version 1 looked sign-ins up by EventName=ConsoleSignin; its events carry no name of their own.
+    event = {"event_id": "e1", "event_time": "2026-11-10T01:02:03Z", "user_name": "bot"}
+    doc = {"schema_version": 1, "collected_at": "2026-11-28T02:00:00Z", "regions": [
+        {"region": "cn-hangzhou", "data_production": {"identities": [{"user_id": "1", "signin_events": [event]}]}}]}
+    snapshot = EvidenceSnapshot.model_validate(doc)
+    (ident,) = snapshot.regions[0].data_production.identities
+    assert snapshot.schema_version == 2 and ident.signin_events[0].is_console_signin_of("bot")
+    assert not SigninEvent.model_validate({**event, "event_name": "ConsoleSignout"}).is_console_signin_of("bot")

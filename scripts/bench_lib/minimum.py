@@ -13,6 +13,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from dwdiag.models.computing_storage import NOT_EMR_TYPES
+
 DW_PAGE, MC_PAGE, STRATEGY_PAGE, RAM_PAGE, EVENT_PAGE = 100, 100, 20, 1000, 50
 SIGNIN_REGIONS = ("ap-southeast-1", "cn-hangzhou")
 
@@ -31,12 +33,14 @@ def workspace_calls(ws: dict[str, Any], start_ms: int) -> Counter:
         return c
     groups = ws.get("compute_resources", [])
     c["dataworks:ListComputeResources"] += pages(len(groups), DW_PAGE)
-    if any(str(g.get("Type", "")).lower().startswith("emr") for g in groups):
+    if any(str(g.get("Type", "")).strip().lower() not in NOT_EMR_TYPES for g in groups):  # EMR, or might be
         c["dataworks:ListCalcEngines"] += pages(len(ws.get("calc_engines", [])), DW_PAGE)
     c["dataworks:ListProjectMembers"] += pages(len(ws.get("members", [])), DW_PAGE)
     sources = ws.get("data_sources", [])
     c["dataworks:ListDataSources"] += pages(len(sources), DW_PAGE)
     c["dataworks:ListDataSourceSharedRules"] += sum(len(g.get("DataSource", [])) for g in sources)
+    if ws.get("DevEnvironmentEnabled", True) is False:
+        return c  # basic mode: no deployment to separate and no code review
     published = [d for d in ws.get("deployments", []) if d.get("Status", 1) == 1]
     c["dataworks:ListDeploymentPackages"] += pages(len(published), DW_PAGE)
     recent = [d for d in published if (d.get("ExecuteTime") or 0) >= start_ms]
@@ -46,7 +50,8 @@ def workspace_calls(ws: dict[str, Any], start_ms: int) -> Counter:
     runs = [r for r in ws.get("pipeline_runs", []) if r.get("Status") == "Success"]
     c["dataworks:ListPipelineRuns"] += pages(len(runs), DW_PAGE)
     deployed = [r for r in runs if (r.get("CreateTime") or 0) >= start_ms and any(
-        s.get("Type") == "Deploy" and s.get("Status") == "Success" for s in r.get("Stages", []))]
+        s.get("Type") == "Deploy" and s.get("Status") == "Success" and not str(s.get("Code") or "").startswith("DEV")
+        for s in r.get("Stages", []))]
     c["dataworks:ListPipelineRunItems"] += sum(pages(len(r.get("items", [])), DW_PAGE) for r in deployed)
     c["dataworks:ListSnapshots"] += len({i["Id"] for r in deployed for i in r.get("items", [])})
     if ws.get("DevEnvironmentEnabled"):
@@ -62,9 +67,11 @@ def identities(spaces: list[dict[str, Any]]) -> set[str]:
         for group in ws.get("compute_resources", []):
             for entry in group.get("ComputeResource", []):
                 props = entry.get("ConnectionProperties") or {}
-                if isinstance(props, dict) and props.get("envType") == "Prod" and \
-                        str(props.get("authType", "")).lower() == "subaccount" and props.get("authIdentity"):
-                    found.add(str(props["authIdentity"]))
+                props = {str(k).lower(): v for k, v in props.items()} if isinstance(props, dict) else {}
+                uid = props.get("authidentity") or props.get("tasksubmitter")
+                if str(props.get("envtype", "")).lower() == "prod" and \
+                        str(props.get("authtype", "")).lower() == "subaccount" and uid:
+                    found.add(str(uid))
     return found
 
 
@@ -77,6 +84,7 @@ def minimum_calls(world: dict[str, Any], regions: list[str], lookback_days: int 
     events = {r: body.get("actiontrail", {}).get("events", []) for r, body in world["regions"].items()}
     all_trails = [(r, t) for r, body in world["regions"].items() for t in body.get("actiontrail", {}).get("trails", [])]
     calls: Counter = Counter({"sts:GetCallerIdentity": 1})
+    listed: set[tuple[str, str]] = set()
     for region in regions:
         body = world["regions"].get(region, {})
         spaces = body.get("dataworks", {}).get("workspaces", [])
@@ -93,11 +101,13 @@ def minimum_calls(world: dict[str, Any], regions: list[str], lookback_days: int 
         calls["ram:GetUser"] += len(scheduling)
         for uid in scheduling:
             for signin_region in SIGNIN_REGIONS:
-                mine = [e for e in events.get(signin_region, []) if e.get("eventName") == "ConsoleSignin"
+                # the lookup asks for the user's events of the sign-in service (ServiceName AasSub, User)
+                mine = [e for e in events.get(signin_region, []) if e.get("serviceName") == "AasSub"
                         and e.get("userIdentity", {}).get("userName") == users[uid] and e["eventTime"] >= login_start]
                 calls["actiontrail:LookupEvents"] += pages(len(mine), EVENT_PAGE)
         calls["actiontrail:DescribeTrails"] += 1
-        calls["actiontrail:GetTrailStatus"] += sum(1 for r, t in all_trails if r == region or t.get("TrailRegion") in ("All", region))
+        listed |= {(r, t["Name"]) for r, t in all_trails if r == region or t.get("TrailRegion") in ("All", region)}
+    calls["actiontrail:GetTrailStatus"] += len(listed)  # each listed trail once, in its home region
     return dict(sorted(calls.items()))
 
 

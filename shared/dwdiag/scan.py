@@ -12,7 +12,7 @@ from typing import Callable, Optional
 from dwdiag.clients import CallStats, ClientError, Credentials, Session
 from dwdiag.clients.errors import NETWORK
 from dwdiag.clients.retry import RetryPolicy
-from dwdiag.collectors.base import RegionContext
+from dwdiag.collectors.base import OncePerRun, RegionContext
 from dwdiag.collectors.cache import EvidenceCache, cache_key
 from dwdiag.collectors.region import collect_region, pool_sizes
 from dwdiag.errors import UserError
@@ -42,6 +42,7 @@ class Sweep:
         self.credentials = credentials
         self.endpoints = endpoints if endpoints is not None else {p: settings.endpoint(p) for p in PRODUCTS}
         self.stats = CallStats()
+        self.shared = OncePerRun()  # answers asked by more than one region, fetched once
         self.deadline = time.monotonic() + settings.deadline_seconds if settings.deadline_seconds else None
         self._retry = retry or (lambda deadline: RetryPolicy(deadline=deadline))
         self._sessions: dict[str, Session] = {}
@@ -104,7 +105,8 @@ def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories:
 
     def one(region: str):
         cache = _read_cache(cache_store, region)
-        ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache)
+        ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache,
+                            shared=sweep.shared)
         evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.shared_pool)
         if cache_store is not None:
             try:

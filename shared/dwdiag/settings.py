@@ -49,11 +49,18 @@ class Settings(BaseSettings):
     datasource_access_strict: bool = False
     datasource_isolation_compare: Literal["connection", "target"] = "connection"
     max_admins: int = Field(default=3, ge=0)
-    count_owner_as_admin: bool = False
+    # Whether the workspace owner role counts as an administrator, and as one of a member's roles: the
+    # documentation does not say. Unset (the default), a result that depends on it is `manual`.
+    count_owner_as_admin: Optional[bool] = None
+    count_owner_role: Optional[bool] = None
     member_roles_mode: Literal["any", "separation_of_duties"] = "any"
     login_lookback_days: int = Field(default=90, ge=1, le=3650)
     signin_regions: StrList = Field(default_factory=lambda: ["ap-southeast-1", "cn-hangzhou"])
     deploy_lookback_days: int = Field(default=30, ge=1, le=365)
+    # What makes an ActionTrail trail good enough (docs/evidence.md#actiontrail_audit): `strict` also wants
+    # a delivery destination (CIS), `intact` is Cloud Config's actiontrail-trail-intact-enabled,
+    # `enabled` its actiontrail-enabled (one active trail).
+    trail_reading: Literal["strict", "intact", "enabled"] = "strict"
 
     # How a sweep runs: parallel workers per region, and a time limit for the whole run.
     workers: int = Field(default=16, ge=1, le=256)
@@ -126,6 +133,11 @@ class Settings(BaseSettings):
                 raise ValueError("give a URL with a scheme, such as http://127.0.0.1:8080, or a JSON object "
                                  'of region to URL, such as {"cn-hangzhou": "http://127.0.0.1:8080"}')
         return value or None
+
+    @field_validator("count_owner_as_admin", "count_owner_role", mode="before")
+    @classmethod
+    def _unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "unset") else value
 
     def item_enabled(self, item_id: str) -> bool:
         if item_id in self.disabled_items:

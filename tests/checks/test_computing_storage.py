@@ -203,6 +203,28 @@ def test_workspaces_without_emr_give_no_result():
     assert out == []
 
 
+def test_a_compute_resource_of_an_undocumented_type_is_manual_never_silence():
+    # The 2024 API documents no list of types: an unknown type might be EMR, so it is reported.
+    out = emr_run(compute_resources=[
+        {"Name": "lake", "Type": "emr_on_ecs_spark", "ComputeResource": [
+            {"Id": 1, "ConnectionProperties": {"envType": "Prod", "accessMode": "simple"}}]},
+        {"Name": "mystery", "Type": "hadoop_cluster", "ComputeResource": [
+            {"Id": 2, "ConnectionProperties": {"envType": "Prod", "clusterId": "C-9"}}]},
+        {"Name": "sr", "Type": "StarRocks", "ComputeResource": [
+            {"Id": 3, "ConnectionProperties": {"envType": "Prod"}}]}])
+    got = statuses(out)
+    assert got == {"1001/lake": "fail", "1001/mystery": "manual"}  # emr*: judged; starrocks: documented, not EMR
+    mystery = by_id(out)["1001/mystery"]
+    assert "'hadoop_cluster'" in mystery.result and "EMR" in mystery.result
+    assert mystery.evidence["Type"] == "hadoop_cluster"
+
+
+def test_an_undocumented_type_that_the_2020_api_names_as_emr_is_judged_as_emr():
+    out = emr_run(compute_resources=[{"Name": "a", "Type": "hadoop_cluster", "ComputeResource": [
+        {"Id": 1, "ConnectionProperties": {"envType": "Prod"}}]}], emr_calc_engines=[engine("a", mode="simple")])
+    assert statuses(out) == {"1001/a": "fail"}
+
+
 def test_emr_errors():
     denied = {"product": "dataworks", "operation": "ListComputeResources", "code": "Forbidden.Access",
               "http_status": 403}

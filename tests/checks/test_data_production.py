@@ -97,22 +97,34 @@ def node(nid: str, name: str, *snapshots: dict, snapshots_error: dict = None) ->
     return item
 
 
+RUN_HOURS = 2  # a run stays open this long: built, reviewed, then deployed when its last stage ends
+
+
 def pipeline(rid: str, creator: str, created: datetime, *items: dict, status: str = "Success",
-             deploy: str = "Success", items_error: dict = None) -> dict:
+             deploy: str = "Success", items_error: dict = None, deploy_code: str = "PROD") -> dict:
     run_ = {"Id": rid, "Creator": creator, "Status": status, "CreateTime": ms(created),
-            "ModifyTime": ms(created) + 60_000,
-            "Stages": [{"Step": 1, "Code": "DEV_CHECK", "Type": "Check", "Status": "Success"},
-                       {"Step": 2, "Code": "PROD", "Type": "Deploy", "Status": deploy}],
+            "ModifyTime": ms(created + timedelta(hours=RUN_HOURS)),
+            "Stages": [{"Step": 1, "Code": "BUILD_PACKAGE", "Type": "Build", "Status": "Success"},
+                       {"Step": 2, "Code": "DEV_CHECK", "Type": "Check", "Status": "Success"},
+                       {"Step": 3, "Code": deploy_code, "Type": "Deploy", "Status": deploy}],
             "items": list(items)}
     if items_error:
         run_["items_error"] = items_error
     return run_
 
 
-def review(object_id, created: datetime, status: str = "Accepted") -> dict:
-    return {"Id": f"review-{object_id}", "ObjectId": object_id, "ObjectType": "Node", "Creator": ALICE,
-            "Reviewers": [CAROL], "FinalReviewer": CAROL, "Status": status, "CreateTime": ms(created),
-            "ReviewTime": ms(created) + 60_000}
+def review(object_id, created: datetime, status: str = "Accepted", approved: datetime = None) -> dict:
+    """A code review as ListCodeReviews returns it; by default approved 30 minutes after it was created."""
+    out = {"Id": f"review-{object_id}-{ms(created)}", "ObjectId": object_id, "ObjectType": "Node", "Creator": ALICE,
+           "Reviewers": [CAROL], "Status": status, "CreateTime": ms(created)}
+    if status.lower() != "reviewing":
+        out.update(FinalReviewer=CAROL, ReviewTime=ms(approved or created + timedelta(minutes=30)))
+    return out
+
+
+def run_review(object_id, run_created: datetime, status: str = "Accepted", **kw) -> dict:
+    """The review of a run, created the way CreateCodeReview allows: after the run started."""
+    return review(object_id, run_created + timedelta(minutes=10), status, **kw)
 
 
 def legacy_deploy(file_id=3001, developer=ALICE, deployer=BOB, when=None, node_id=None, **kw) -> dict:
@@ -128,9 +140,10 @@ def new_deploy(nid="700000000000001", developer=ALICE, deployer=BOB, when=None, 
 
 # --- builders: scheduling identities ----------------------------------------------------------
 
-def signin(event_id: str, when: datetime, user_name: str, region: str = "ap-southeast-1") -> dict:
-    """A raw ActionTrail ConsoleSignin event, read the way the collector reads it."""
-    raw = {"eventId": event_id, "eventName": "ConsoleSignin", "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+def signin(event_id: str, when: datetime, user_name: str, region: str = "ap-southeast-1",
+           event_name: str = "ConsoleSignin") -> dict:
+    """A raw ActionTrail event of the sign-in service (AasSub), read the way the collector reads it."""
+    raw = {"eventId": event_id, "eventName": event_name, "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
            "sourceIpAddress": "198.51.100.7", "userIdentity": {"type": "ram-user", "userName": user_name}}
     return SigninEvent.from_event(raw, region).model_dump(mode="json")
 
@@ -143,9 +156,9 @@ def identity(uid: str = SCHED, name: str = "sched_bot", last_login: datetime = N
     out = {"user_id": uid, "signin_events": list(events), "signin_regions": list(regions),
            "signin_errors": list(errors)}
     if user:
-        out["user"] = {"UserId": uid, "UserName": name, "DisplayName": name}
-        if last_login:
-            out["user"]["LastLoginDate"] = last_login.strftime("%Y-%m-%dT%H:%M:%SZ")
+        # GetUser's LastLoginDate is "" for a user who never logged on with a password.
+        last = last_login.strftime("%Y-%m-%dT%H:%M:%SZ") if last_login else ""
+        out["user"] = {"UserId": uid, "UserName": name, "DisplayName": name, "LastLoginDate": last}
     if get_user_error:
         out["get_user_error"] = get_user_error
     return out
@@ -350,12 +363,22 @@ def test_role_codes_are_compared_case_insensitively():
     assert o.status.value == "fail"
 
 
-def test_owner_is_not_an_admin_unless_configured():
+def test_owner_tipping_the_count_is_manual_until_the_setting_decides():
+    # Whether the console counts the owner role is not documented: unset, it is a person's call.
     members = [*admins(3), member(OWNER_ID, "root-account", OWNER)]
     o = admin_count(*members)
-    assert o.status.value == "pass" and o.evidence["roles_counted"] == [ADMIN]
+    assert o.status.value == "manual" and "DWDIAG_COUNT_OWNER_AS_ADMIN" in o.result
+    assert (o.evidence["count"], o.evidence["count_with_owner"]) == (3, 4)
+    o = admin_count(*members, settings=Settings(count_owner_as_admin=False))
+    assert o.status.value == "pass" and "not counting the owner" in o.result
     o = admin_count(*members, settings=Settings(count_owner_as_admin=True))
     assert o.status.value == "fail" and "has 4 administrators" in o.result and "root-account" in o.result
+
+
+def test_owner_within_the_limit_either_way_passes_without_the_setting():
+    o = admin_count(*admins(2), member(OWNER_ID, "root-account", OWNER))
+    assert o.status.value == "pass" and "with or without the owner" in o.result
+    assert admin_count(*admins(4), member(OWNER_ID, "root-account", OWNER)).status.value == "fail"
 
 
 def test_max_admins_is_configurable():
@@ -395,6 +418,16 @@ def test_member_with_two_roles_fails_and_one_role_passes():
 def test_the_same_role_in_two_cases_is_one_role():
     o = only(roles_run(member(CAROL, "carol", DEV, "ROLE_PROJECT_DEV")))
     assert o.status.value == "pass" and o.evidence["roles"] == [DEV]
+
+
+def test_owner_role_making_a_second_role_is_manual_until_the_setting_decides():
+    owner = member(OWNER_ID, "root-account", OWNER, ADMIN)
+    o = only(roles_run(owner))
+    assert o.status.value == "manual" and "DWDIAG_COUNT_OWNER_ROLE" in o.result
+    assert only(roles_run(owner, settings=Settings(count_owner_role=True))).status.value == "fail"
+    assert only(roles_run(owner, settings=Settings(count_owner_role=False))).status.value == "pass"
+    # Two roles besides the owner's fail whatever the setting says.
+    assert only(roles_run(member(OWNER_ID, "root", OWNER, ADMIN, DEV))).status.value == "fail"
 
 
 @pytest.mark.parametrize("roles,status", [
@@ -467,6 +500,18 @@ def test_login_window_edges_for_last_login_date(offset, status):
 def test_events_by_other_users_do_not_count():
     events = [signin("e1", ago(1), "Sched_Bot"), signin("e2", ago(1), "someone_else")]
     assert only(login_run(identity(events=events))).status.value == "pass"
+
+
+def test_other_events_of_the_user_are_not_logons():
+    # The query asks for the user's events of the sign-in service; only ConsoleSignin is a logon.
+    events = [signin("e1", ago(1), "sched_bot", event_name="ConsoleSignout"),
+              signin("e2", ago(1), "sched_bot", event_name="CreateAccessKey")]
+    assert only(login_run(identity(events=events))).status.value == "pass"
+
+
+def test_an_empty_last_login_date_means_never_not_unreadable():
+    o = only(login_run(identity(name="never_bot")))
+    assert o.status.value == "pass" and o.evidence["LastLoginDate"] is None
 
 
 def test_a_login_seen_wins_over_a_failed_region():
@@ -543,6 +588,16 @@ def test_sub_account_auth_type_is_compared_case_insensitively(auth):
     assert statuses(out) == {SCHED: "fail"}
 
 
+@pytest.mark.parametrize("key,auth_key", [("authIdentity", "authType"), ("TaskSubmitter", "AuthType"),
+                                          ("AUTHIDENTITY", "AUTHTYPE")])
+def test_the_identity_is_read_under_each_documented_key(key, auth_key):
+    # GetComputeResource's example says authIdentity; CreateComputeResource's says TaskSubmitter.
+    props = {"envType": "Prod", "project": "p", auth_key: "SubAccount", key: SCHED}
+    ws = prod_ws(compute_resources=[compute("mc", "maxcompute", entry(2, "Prod", props))])
+    o = only(login_run(identity(), workspaces=[ws]))
+    assert o.obj.id == SCHED and o.status.value == "pass"
+
+
 def test_only_prod_sub_account_identities_are_checked():
     dev_only = prod_ws(compute_resources=[compute("mc", "maxcompute", entry(1, "Dev", {
         "project": "p", "authType": "SubAccount", "authIdentity": SCHED}))])
@@ -583,39 +638,74 @@ def review_run(ws=None, settings=None, **fields):
     return only(run("code_review_enabled", evidence(prod_ws(ws, **fields)), settings))
 
 
-def test_deployed_tasks_with_accepted_reviews_pass():
-    o = review_run(deployment_packages=[legacy_deploy(3001)], pipeline_runs=[new_deploy("700000000000001")],
-                   code_reviews=[review(3001, ago(2, 3600)), review("700000000000001", ago(2, 3600), "accepted")])
+def test_runs_reviewed_after_they_started_pass():
+    # CreateCodeReview takes the PipelineRunId of an existing run, so every real review is created after
+    # its run started; the old reading (reviews before the run) reported all of these unreviewed.
+    o = review_run(pipeline_runs=[new_deploy("7001", when=ago(3)), new_deploy("7002", when=ago(2))],
+                   code_reviews=[run_review("7001", ago(3)), run_review("7002", ago(2), "accepted")])
     assert (o.status.value, o.obj.type, o.obj.id) == ("pass", "dataworks_workspace", "10001")
-    assert "(2) had an accepted code review" in o.result and "retail" in o.result
-    assert o.evidence["reviewed"] == ["3001", "700000000000001"]
+    assert "(2) had an accepted code review when it was deployed" in o.result and "retail" in o.result
+    assert o.evidence["reviewed"] == {"7001": f"review-7001-{ms(ago(3) + timedelta(minutes=10))}",
+                                      "7002": f"review-7002-{ms(ago(2) + timedelta(minutes=10))}"}
 
 
-def test_review_matched_by_the_node_id_of_the_deployed_version():
-    o = review_run(deployment_packages=[legacy_deploy(3001, node_id="4001")], code_reviews=[review("4001", ago(3))])
-    assert o.status.value == "pass"
+def test_a_review_of_the_runs_root_object_covers_every_object_of_the_run():
+    items = [node("8600000000000000001", "sales_workflow", snap(ALICE, ago(4))),
+             node("7001", "ods_sales", snap(ALICE, ago(4))), node("7002", "dws_sales", snap(ALICE, ago(4)))]
+    o = review_run(pipeline_runs=[pipeline("pr-1", BOB, ago(2), *items)],
+                   code_reviews=[run_review("8600000000000000001", ago(2))])
+    assert o.status.value == "pass" and sorted(o.evidence["reviewed"]) == ["7001", "7002", "8600000000000000001"]
 
 
-def test_deployments_without_any_review_fail():
-    o = review_run(deployment_packages=[legacy_deploy(3001), legacy_deploy(3002)])
+def test_runs_without_any_review_fail():
+    o = review_run(pipeline_runs=[new_deploy("7001"), new_deploy("7002")])
     assert o.status.value == "fail"
-    assert "deployed 2 task(s) to production in the last 30 days and none had an accepted code review" in o.result
-    assert o.evidence["unreviewed"] == ["3001", "3002"]
+    assert "deployed 2 task(s) to production through the new Data Studio in the last 30 days and none had an " \
+           "accepted code review" in o.result
+    assert o.evidence["unreviewed"] == ["7001", "7002"]
 
 
-@pytest.mark.parametrize("rev", [review(3001, ago(3), "Rejected"), review(3001, ago(1)), review(3002, ago(3)),
-                                 review(3001, ago(40))],
-                         ids=["rejected", "after-deployment", "other-task", "long-before"])
-def test_reviews_that_do_not_cover_the_deployment_do_not_count(rev):
-    o = review_run(deployment_packages=[legacy_deploy(3001)], code_reviews=[rev])
+@pytest.mark.parametrize("rev", [
+    run_review("7001", ago(2), "Rejected"),
+    run_review("7001", ago(2), "Reviewing"),
+    run_review("7001", ago(2), approved=ago(2) + timedelta(hours=RUN_HOURS, minutes=5)),
+    review("7001", ago(2) - timedelta(minutes=1)),
+    review("7001", ago(2) + timedelta(hours=RUN_HOURS, minutes=1)),
+    run_review("7002", ago(2)),
+], ids=["rejected", "still-reviewing", "approved-after-deploy", "created-before-the-run", "created-after-the-run",
+        "other-object"])
+def test_reviews_that_do_not_cover_the_run_do_not_count(rev):
+    o = review_run(pipeline_runs=[new_deploy("7001", when=ago(2))], code_reviews=[rev])
     assert o.status.value == "fail"
 
 
 def test_some_deployed_tasks_without_review_fail_naming_the_share():
-    o = review_run(deployment_packages=[legacy_deploy(3001), legacy_deploy(3002)],
-                   code_reviews=[review(3001, ago(3))])
+    o = review_run(pipeline_runs=[new_deploy("7001", when=ago(3)), new_deploy("7002")],
+                   code_reviews=[run_review("7001", ago(3))])
     assert o.status.value == "fail" and "1 of 2 task(s)" in o.result
-    assert o.evidence["unreviewed"] == ["3002"] and o.evidence["reviewed"] == ["3001"]
+    assert o.evidence["unreviewed"] == ["7002"] and list(o.evidence["reviewed"]) == ["7001"]
+
+
+def test_the_latest_deployment_of_a_task_decides():
+    runs = [new_deploy("7001", when=ago(9)), {**new_deploy("7001", when=ago(2)), "Id": "pr-again"}]
+    assert review_run(pipeline_runs=runs, code_reviews=[run_review("7001", ago(2))]).status.value == "pass"
+    assert review_run(pipeline_runs=runs, code_reviews=[run_review("7001", ago(9))]).status.value == "fail"
+
+
+def test_legacy_deployments_cannot_be_checked_and_are_manual():
+    # No API lists the review tickets of the legacy Data Studio: neither pass nor fail.
+    o = review_run(deployment_packages=[legacy_deploy(3001), legacy_deploy(3002)], code_reviews=[review(3001, ago(3))])
+    assert o.status.value == "manual" and "legacy Data Studio" in o.result
+    assert o.evidence["legacy_not_verifiable"] == ["3001", "3002"]
+    o = review_run(deployment_packages=[legacy_deploy(3001)], pipeline_runs=[new_deploy("7001")],
+                   code_reviews=[run_review("7001", ago(2))])
+    assert o.status.value == "manual" and "1 task(s) deployed through the new Data Studio had accepted reviews" \
+        in o.result
+
+
+def test_a_run_deployed_only_to_development_is_not_a_production_deployment():
+    o = review_run(pipeline_runs=[new_deploy("7001", deploy_code="DEV")])
+    assert o.status.value == "manual" and o.evidence["deployed_tasks"] == 0
 
 
 def test_nothing_deployed_in_the_window_is_manual():
@@ -629,7 +719,7 @@ def test_nothing_deployed_in_the_window_is_manual():
 @pytest.mark.parametrize("offset,status", [(-1, "fail"), (1, "manual")], ids=["just-inside", "just-outside"])
 def test_code_review_window_is_deploy_lookback_days(offset, status):
     o = review_run(settings=Settings(deploy_lookback_days=7),
-                   deployment_packages=[legacy_deploy(3001, when=ago(7, seconds=offset))])
+                   pipeline_runs=[new_deploy("7001", when=ago(7, seconds=offset))])
     assert o.status.value == status
 
 
@@ -650,14 +740,14 @@ def test_deployments_that_failed_to_load_are_an_error_not_manual():
 
 
 def test_unloaded_deployments_with_every_loaded_one_reviewed_is_still_an_error():
-    o = review_run(pipeline_runs_error=call_error("ListPipelineRuns", **THROTTLED),
-                   deployment_packages=[legacy_deploy(3001)], code_reviews=[review(3001, ago(3))])
-    assert o.status.value == "error" and "ListPipelineRuns" in o.result
+    o = review_run(deployment_packages_error=call_error("ListDeploymentPackages", **THROTTLED),
+                   pipeline_runs=[new_deploy("7001")], code_reviews=[run_review("7001", ago(2))])
+    assert o.status.value == "error" and "ListDeploymentPackages" in o.result
 
 
 def test_an_unreviewed_deployment_wins_over_a_failed_listing():
-    o = review_run(pipeline_runs_error=call_error("ListPipelineRuns", **THROTTLED),
-                   deployment_packages=[legacy_deploy(3001)])
+    o = review_run(deployment_packages_error=call_error("ListDeploymentPackages", **THROTTLED),
+                   pipeline_runs=[new_deploy("7001")])
     assert o.status.value == "fail"
 
 
@@ -668,7 +758,12 @@ def test_package_detail_failure_is_an_error_for_code_review():
 
 # --- deploy_separation ------------------------------------------------------------------------
 
+TEAM = [member(ALICE, "alice", DEV), member(BOB, "bob", DEPLOY), member(CAROL, "carol", DEV),
+        member(DAVE, "dave", DEV)]
+
+
 def separation(ws=None, settings=None, **fields):
+    fields.setdefault("members", TEAM)  # the ids of the deployers and developers are the workspace's members
     return run("deploy_separation", evidence(prod_ws(ws, **fields)), settings)
 
 
@@ -746,6 +841,34 @@ def test_new_data_studio_run_by_someone_else_passes():
     assert o.status.value == "pass"
 
 
+def test_new_data_studio_ids_not_shown_to_be_of_one_kind_are_manual_never_pass():
+    # ListSnapshots documents its Creator as the submitter's employee ID: a developer id that is not a
+    # member's user id may be of another kind than the run's Creator, so a difference proves nothing.
+    deploy = new_deploy("7001", developer="209508679263509059", deployer=BOB)
+    o = only(separation(pipeline_runs=[deploy]))
+    assert o.status.value == "manual" and "employee ID" in o.result and "209508679263509059" in o.result
+    assert only(separation(pipeline_runs=[deploy], members=[])).status.value == "manual"
+    # The same id on both sides is a self-deployment whatever kind of id it is.
+    same_id = new_deploy("7002", developer="209508679263509059", deployer="209508679263509059")
+    assert only(separation(pipeline_runs=[same_id], members=[])).status.value == "fail"
+
+
+def test_new_data_studio_member_listing_failure_is_an_error_where_it_decides():
+    o = only(separation(pipeline_runs=[new_deploy("7001")], members=[],
+                        members_error=call_error("ListProjectMembers")))
+    assert o.status.value == "error" and "ListProjectMembers" in o.result
+
+
+def test_legacy_ids_are_documented_as_account_ids_and_need_no_member_check():
+    o = only(separation(deployment_packages=[legacy_deploy(3001, developer=ALICE, deployer=BOB)], members=[]))
+    assert o.status.value == "pass"
+
+
+def test_a_run_deployed_only_to_development_is_not_checked():
+    runs = [new_deploy("7001", developer=BOB, deployer=BOB, deploy_code="DEV")]
+    assert separation(pipeline_runs=runs) == []
+
+
 def test_new_data_studio_uses_the_latest_saved_snapshot_before_the_run():
     when = ago(2)
     item = node("7001", "risk_score",
@@ -811,10 +934,12 @@ def test_one_own_deployment_among_several_fails_the_task():
     assert o.evidence["deployments"][0]["time"].startswith("2026-11-25")  # newest first
 
 
-def test_basic_mode_workspaces_are_still_checked_for_separation():
+def test_basic_mode_workspaces_are_not_applicable():
+    # Basic mode has no development environment to deploy from: the item is about standard mode.
     out = separation(ws=workspace(10002, "growth", standard=False),
                      deployment_packages=[legacy_deploy(3001, developer=DAVE, deployer=DAVE)])
-    assert statuses(out) == {"10002/3001": "fail"}
+    o = only(out)
+    assert (o.status.value, o.obj.id) == ("not_applicable", "10002/*") and "basic mode" in o.result
 
 
 def test_legacy_package_time_from_the_detail_when_the_list_entry_has_none():
@@ -848,14 +973,14 @@ def test_runner_findings_carry_no_secret_and_no_rule_crashes():
                                       "authType": "SubAccount", "authIdentity": SCHED})),
             compute("emr", "emr", entry(3, "Prod", {"clusterId": "C-1", "accessKey": "Emr-AK-Secret"})),
         ],
-        deployment_packages=[legacy_deploy(3001, developer=DAVE, deployer=DAVE)],
+        pipeline_runs=[new_deploy("7001", developer=DAVE, deployer=DAVE)],
     )
     ev = evidence(ws, identities=[identity(last_login=ago(1))])
     found, text = findings_json(ev, Category.data_production)
     got = {(f.item_id, f.object_id): f.status.value for f in found}
     assert got[("compute_env_isolation", "10001/sr")] == "fail"
     assert got[("schedule_identity_login", SCHED)] == "fail"
-    assert got[("deploy_separation", "10001/3001")] == "fail"
+    assert got[("deploy_separation", "10001/7001")] == "fail"
     assert got[("code_review_enabled", "10001")] == "fail"
     assert got[("member_single_role", f"10001/{BOB}")] == "fail"
     assert got[("workspace_admin_count", "10001")] == "pass"

@@ -249,12 +249,14 @@ def test_isolation_compares_env_type_case_insensitively(dev_env, prod_env):
     assert o.status.value == "fail"
 
 
-def test_isolation_prod_only_source_passes_with_a_note():
-    group = source("holo_dw", "hologres", entry(531, "Prod", {"instanceId": "hg1", "database": "dw"}))
+@pytest.mark.parametrize("env,other", [("Prod", "development"), ("Dev", "production")])
+def test_isolation_one_entry_in_standard_mode_is_manual_never_pass(env, other):
+    # A standard-mode data source has a set of settings per environment: one entry proves no isolation.
+    group = source("holo_dw", "hologres", entry(531, env, {"instanceId": "hg1", "database": "dw"}))
     o = only(run("datasource_env_isolation", evidence(ws_sources(workspace(), group))))
-    assert (o.status.value, o.obj.id) == ("pass", "10001/holo_dw")
-    assert "only a Prod entry" in o.result and "not configured" in o.result
-    assert o.evidence["environments"] == ["Prod"]
+    assert (o.status.value, o.obj.id) == ("manual", "10001/holo_dw")
+    assert f"only a {env} entry" in o.result and f"its {other} settings were never configured" in o.result
+    assert o.evidence["environments"] == [env]
 
 
 def test_isolation_entries_without_a_known_env_are_manual():
@@ -487,7 +489,7 @@ def test_demo_snapshot_data_transmission(demo):
     got = {(f.item_id, f.object_id): f.status.value for f in found}
     assert got[("datasource_env_isolation", "10001/mysql_orders")] == "fail"
     assert got[("datasource_env_isolation", "10003/pg_risk")] == "pass"
-    assert got[("datasource_env_isolation", "10001/holo_dw")] == "pass"
+    assert got[("datasource_env_isolation", "10001/holo_dw")] == "manual"  # only a Prod entry
     assert got[("datasource_env_isolation", "10004/*")] == "error"
     assert got[("datasource_oss_access_mode", "10001/oss_raw")] == "fail"
     assert got[("datasource_oss_access_mode", "10002/oss_growth")] == "fail"

@@ -21,8 +21,9 @@ def trail(name="t", logging=True, **fields):
     return base
 
 
-def audit(**evidence):
-    out = RULE(PlatformConfigEvidence.model_validate({"region": "cn-hangzhou", **evidence}), Settings(), NOW)
+def audit(settings=None, **evidence):
+    out = RULE(PlatformConfigEvidence.model_validate({"region": "cn-hangzhou", **evidence}), settings or Settings(),
+               NOW)
     assert len(out) == 1, "exactly one result per region"
     return out[0]
 
@@ -42,12 +43,43 @@ def test_oss_destination_is_enough_and_values_are_case_insensitive():
     ({"Status": "Fresh"}, "Status is Fresh"),
     ({"EventRW": "Write"}, "EventRW is Write"),
     ({"TrailRegion": "cn-hangzhou"}, "TrailRegion is cn-hangzhou"),
-    ({"SlsProjectArn": None}, "neither SLS nor OSS"),
+    ({"SlsProjectArn": None}, "neither SLS, OSS nor MaxCompute"),
     ({"trail_status": {"IsLogging": False}}, "not logging"),
 ])
 def test_each_missing_condition_fails_and_is_named(change, phrase):
     o = audit(trails=[trail(**change)])
     assert o.status.value == "fail" and phrase in o.result
+
+
+def test_maxcompute_destination_is_enough():
+    t = trail(SlsProjectArn=None, MaxComputeProjectArn="acs:odps:cn-hangzhou:1:project/audit")
+    o = audit(trails=[t])
+    assert o.status.value == "pass" and o.evidence["trails"][0]["destinations"] == ["MaxCompute"]
+
+
+def test_the_result_names_the_reading_applied():
+    o = audit(trails=[trail()])
+    assert "reading 'strict'" in o.result and "CIS" in o.result and o.evidence["reading"] == "strict"
+
+
+@pytest.mark.parametrize("change,strict,intact,enabled", [
+    ({"SlsProjectArn": None}, "fail", "pass", "pass"),
+    ({"EventRW": "Write"}, "fail", "fail", "pass"),
+    ({"TrailRegion": "cn-hangzhou"}, "fail", "fail", "pass"),
+    ({"Status": "Disable"}, "fail", "fail", "fail"),
+    ({"trail_status": {"IsLogging": False}}, "fail", "fail", "fail"),
+])
+def test_each_reading_asks_what_its_source_asks(change, strict, intact, enabled):
+    got = [audit(Settings(trail_reading=r), trails=[trail(**change)]).status.value
+           for r in ("strict", "intact", "enabled")]
+    assert got == [strict, intact, enabled]
+
+
+def test_an_organization_trail_counts_and_is_named_as_such():
+    t = trail("org-audit", IsOrganizationTrail=True, HomeRegion="cn-shanghai", OrganizationId="rd-1")
+    o = audit(trails=[t])
+    assert o.status.value == "pass" and "multi-account trail org-audit" in o.result
+    assert o.evidence["trails"][0]["IsOrganizationTrail"] is True
 
 
 def test_no_trail_fails():

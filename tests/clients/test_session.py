@@ -22,11 +22,11 @@ def actions(emu, action=None):
 # --- plain dicts with wire names ------------------------------------------------------------
 
 def test_snake_case_operation_returns_a_plain_dict_with_wire_names(session):
-    body = session.client("dataworks").get_project(Id=1001)
+    body = session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert type(body) is dict
-    assert body["Project"]["Id"] == 1001 and body["Project"]["Name"] == "ws_std"
+    assert body["Data"]["Deployment"]["Name"] == "deploy_a"
     assert isinstance(body["RequestId"], str)
-    assert "project" not in body
+    assert "data" not in body
 
 
 def test_the_request_carries_the_wire_parameters(session, emu):
@@ -107,8 +107,8 @@ def test_paginate_yields_the_pages(session):
 
 
 def test_paginate_an_operation_without_paging_is_one_call(session, emu):
-    (page,) = list(session.client("dataworks").paginate("get_project", Id=1001))
-    assert page["Project"]["Id"] == 1001
+    (page,) = list(session.client("dataworks").paginate("get_deployment_package", ProjectId=1001, DeploymentId=8001))
+    assert page["Data"]["Deployment"]["Name"] == "deploy_a"
     assert len(actions(emu)) == 1
 
 
@@ -122,10 +122,10 @@ def test_list_code_reviews_goes_through_the_generic_call(session, emu):
 # --- retries, quotas and errors --------------------------------------------------------------
 
 def test_one_503_is_retried_and_counted(session, emu, sleeps):
-    emu.add_fault(actions=["GetProject"], status=503, code="ServiceUnavailable", times=1)
-    assert session.client("dataworks").get_project(Id=1001)["Project"]["Id"] == 1001
+    emu.add_fault(actions=["GetDeploymentPackage"], status=503, code="ServiceUnavailable", times=1)
+    assert session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)["Data"]["Deployment"]["Name"] == "deploy_a"
     assert [r.status for r in actions(emu)] == [503, 200]
-    assert session.stats.calls["dataworks:GetProject"] == 2
+    assert session.stats.calls["dataworks:GetDeploymentPackage"] == 2
     assert len(sleeps) == 1
 
 
@@ -149,27 +149,27 @@ def test_a_qps_quota_answer_is_retried(session, emu):
 
 def test_the_retries_give_up_after_max_attempts(make_session, emu, sleeps):
     session = make_session(retry=RetryPolicy(max_attempts=3, base_delay=0.001, sleep=sleeps))
-    emu.add_fault(actions=["GetProject"], status=500, code="InternalError")
+    emu.add_fault(actions=["GetDeploymentPackage"], status=500, code="InternalError")
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert (caught.value.code, caught.value.http_status) == ("InternalError", 500)
     assert len(actions(emu)) == 3 and len(sleeps) == 2
 
 
 def test_a_daily_quota_stops_at_once_and_the_action_is_not_called_again(session, emu, sleeps):
-    emu.add_quota(name="daily", actions=["GetProject"], daily=1)
+    emu.add_quota(name="daily", actions=["GetDeploymentPackage"], daily=1)
     dw = session.client("dataworks")
-    dw.get_project(Id=1001)
+    dw.get_deployment_package(ProjectId=1001, DeploymentId=8001)
     with pytest.raises(ClientError) as first:
-        dw.get_project(Id=1002)
+        dw.get_deployment_package(ProjectId=1001, DeploymentId=8002)
     assert first.value.code == "Throttling.Api.Risk"
-    assert len(actions(emu, "GetProject")) == 2 and sleeps == []
-    assert "dataworks:GetProject" in session.exhausted
+    assert len(actions(emu, "GetDeploymentPackage")) == 2 and sleeps == []
+    assert "dataworks:GetDeploymentPackage" in session.exhausted
     emu.clear_quotas()                          # even if the server would answer now
     with pytest.raises(ClientError) as again:
-        dw.get_project(Id=1003)
+        dw.get_deployment_package(ProjectId=1001, DeploymentId=8003)
     assert again.value.code == "Throttling.Api.Risk"
-    assert len(actions(emu, "GetProject")) == 2
+    assert len(actions(emu, "GetDeploymentPackage")) == 2
     assert dw.list_projects()["PagingInfo"]["TotalCount"] == 5   # other actions go on
 
 
@@ -198,16 +198,16 @@ def test_maxcompute_error_code_is_read_from_the_body(session, emu):
 
 
 def test_a_non_json_body_is_malformed_and_retried(session, emu):
-    emu.add_fault(actions=["GetProject"], kind="non_json")
+    emu.add_fault(actions=["GetDeploymentPackage"], kind="non_json")
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert caught.value.code == MALFORMED == "MalformedResponse"
     assert len(actions(emu)) == session.retry.max_attempts
 
 
 def test_a_truncated_json_body_once_is_retried(session, emu):
-    emu.add_fault(actions=["GetProject"], kind="malformed", times=1)
-    assert session.client("dataworks").get_project(Id=1001)["Project"]["Id"] == 1001
+    emu.add_fault(actions=["GetDeploymentPackage"], kind="malformed", times=1)
+    assert session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)["Data"]["Deployment"]["Name"] == "deploy_a"
     assert len(actions(emu)) == 2
 
 
@@ -219,9 +219,9 @@ def test_a_json_body_that_is_not_an_object_once_is_retried(session, emu):
 
 def test_a_typed_call_answered_with_an_array_is_malformed(make_session, emu, sleeps):
     session = make_session(retry=RetryPolicy(max_attempts=1, sleep=sleeps))
-    emu.add_fault(actions=["GetProject"], kind="malformed", body="[]")
+    emu.add_fault(actions=["GetDeploymentPackage"], kind="malformed", body="[]")
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert caught.value.code == MALFORMED
 
 
@@ -237,15 +237,15 @@ def test_a_connection_failure_is_a_network_error_and_retried(sleeps):
     session = Session(HOME, Credentials(AK, SECRET), {p: url for p in PRODUCTS},
                       retry=RetryPolicy(max_attempts=2, base_delay=0.001, sleep=sleeps), timeouts_ms=(500, 500))
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert caught.value.code == "NetworkError"
-    assert session.stats.calls["dataworks:GetProject"] == 2
+    assert session.stats.calls["dataworks:GetDeploymentPackage"] == 2
 
 
 def test_the_deadline_stops_before_any_request(make_session, emu):
     session = make_session(retry=RetryPolicy(deadline=0.0))   # on time.monotonic's scale: long past
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert caught.value.code == DEADLINE
     assert actions(emu) == []
 
@@ -253,14 +253,14 @@ def test_the_deadline_stops_before_any_request(make_session, emu):
 def test_a_rate_limited_family_still_answers(make_session):
     session = make_session(rates={"dataworks": 1000.0})
     assert session.limiters.get("dataworks") is not None
-    assert session.client("dataworks").get_project(Id=1001)["Project"]["Id"] == 1001
+    assert session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)["Data"]["Deployment"]["Name"] == "deploy_a"
 
 
 def test_a_shared_call_stats_counts_every_session(make_session):
     stats = CallStats()
-    make_session(stats=stats).client("dataworks").get_project(Id=1001)
+    make_session(stats=stats).client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     make_session(stats=stats).client("ram").list_users()
-    assert stats.calls == {"dataworks:GetProject": 1, "ram:ListUsers": 1}
+    assert stats.calls == {"dataworks:GetDeploymentPackage": 1, "ram:ListUsers": 1}
 
 
 # --- credentials on the wire -----------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_a_shared_call_stats_counts_every_session(make_session):
 def test_a_wrong_secret_is_rejected_with_the_real_code(make_session, emu):
     session = make_session(credentials=Credentials(AK, "not-the-secret"))
     with pytest.raises(ClientError) as caught:
-        session.client("dataworks").get_project(Id=1001)
+        session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)
     assert (caught.value.code, caught.value.http_status) == ("SignatureDoesNotMatch", 400)
     assert len(actions(emu)) == 1
     assert "not-the-secret" not in str(caught.value)
@@ -291,7 +291,7 @@ def test_sts_security_token_credentials_work(make_session, emu):
     session = make_session(credentials=Credentials("STS.tmpKey", "stsSecret", "CAIStoken1"))
     me = session.client("sts").get_caller_identity()
     assert (me["IdentityType"], me["RoleId"]) == ("AssumedRoleUser", "300000000000001")
-    assert session.client("dataworks").get_project(Id=1001)["Project"]["Id"] == 1001
+    assert session.client("dataworks").get_deployment_package(ProjectId=1001, DeploymentId=8001)["Data"]["Deployment"]["Name"] == "deploy_a"
     assert {r.access_key_id for r in actions(emu)} == {"STS.tmpKey"}
 
 

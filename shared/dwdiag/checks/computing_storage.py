@@ -9,8 +9,8 @@ from typing import Any, Callable, Optional
 from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, in_workspace, rule
 from dwdiag.models.common import get_ci, same
 from dwdiag.models.computing_storage import (
-    CalcEngine, ComputeResourceGroup, ComputingStorageEvidence, MaxComputeProject,
-    WorkspaceComputeResources,
+    EMR, NOT_EMR_TYPES, UNKNOWN_TYPE, CalcEngine, ComputeResourceGroup, ComputingStorageEvidence,
+    MaxComputeProject, WorkspaceComputeResources,
 )
 from dwdiag.models.findings import Status
 from dwdiag.settings import Settings
@@ -49,6 +49,7 @@ def _permission_model(security: dict[str, Any], settings: Settings) -> tuple[str
 
 @rule("maxcompute_permission_model")
 def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#maxcompute_permission_model."""
     def judge(p: MaxComputeProject) -> Outcome:
         security = _security(p)
         if security is None:
@@ -65,6 +66,7 @@ def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings
 
 @rule("maxcompute_download_control")
 def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#maxcompute_download_control."""
     def judge(p: MaxComputeProject) -> Outcome:
         security = _security(p)
         if security is None:
@@ -87,6 +89,7 @@ def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings
 
 @rule("maxcompute_data_protection")
 def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#maxcompute_data_protection."""
     def judge(p: MaxComputeProject) -> Outcome:
         if p.security_properties is None:
             return _missing_security(p)
@@ -106,6 +109,7 @@ def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings,
 
 @rule("maxcompute_storage_encryption")
 def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#maxcompute_storage_encryption."""
     def judge(p: MaxComputeProject) -> Outcome:
         if p.properties is None:
             return Outcome(ERROR, _project_obj(p), f"GetProject for {p.name} returned no properties, so its "
@@ -124,6 +128,7 @@ def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settin
 
 @rule("maxcompute_backup")
 def maxcompute_backup(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#maxcompute_backup."""
     minimum = settings.min_retention_days
 
     def judge(p: MaxComputeProject) -> Outcome:
@@ -175,10 +180,6 @@ def _engine_mode(engine: CalcEngine) -> Any:
     return mode
 
 
-def _is_emr(group: ComputeResourceGroup) -> bool:
-    return group.type.strip().lower().startswith("emr")
-
-
 def _env_of_engine(engine: CalcEngine) -> str:
     return "Prod" if same(engine.env_type, "PRD") or same(engine.env_type, "Prod") else "Dev"
 
@@ -187,9 +188,7 @@ def _emr_resources(ws: WorkspaceComputeResources, keys: list[str]) -> dict[str, 
     """Name -> the access-mode readings of each environment entry, from both API versions."""
     engines = [e for e in ws.emr_calc_engines if e.is_emr]
     resources: dict[str, list[dict[str, Any]]] = {}
-    for group in ws.compute_resources:
-        if not _is_emr(group):
-            continue
+    for group in _emr_groups(ws, engines):
         readings = resources.setdefault(group.name, [])
         for entry in group.entries:
             reading: dict[str, Any] = {"env": entry.env_type, "entry_id": entry.id}
@@ -218,8 +217,21 @@ def _emr_resources(ws: WorkspaceComputeResources, keys: list[str]) -> dict[str, 
     return resources
 
 
+def _emr_groups(ws: WorkspaceComputeResources, engines: list[CalcEngine]) -> list[ComputeResourceGroup]:
+    """2024 groups of EMR type, or of an undocumented type that ListCalcEngines names as EMR."""
+    emr_names = {e.name for e in engines}
+    return [g for g in ws.compute_resources
+            if g.emr_kind == EMR or (g.emr_kind == UNKNOWN_TYPE and g.name in emr_names)]
+
+
+def _unknown_types(ws: WorkspaceComputeResources) -> list[ComputeResourceGroup]:
+    emr_names = {e.name for e in ws.emr_calc_engines if e.is_emr}
+    return [g for g in ws.compute_resources if g.emr_kind == UNKNOWN_TYPE and g.name not in emr_names]
+
+
 @rule("emr_security_mode")
 def emr_security_mode(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#emr_security_mode."""
     if ev.workspaces_error:
         return [error(everything("dataworks_compute_resource"), ev.workspaces_error, "DataWorks workspaces")]
     out: list[Outcome] = []
@@ -243,7 +255,17 @@ def _emr_workspace(ws: WorkspaceComputeResources, keys: list[str]) -> list[Outco
                          "EMR compute resources"))
     for name, readings in sorted(resources.items()):
         out.append(_emr_verdict(ws, name, readings))
+    out.extend(_unknown_type(ws, g) for g in _unknown_types(ws))
     return out
+
+
+def _unknown_type(ws: WorkspaceComputeResources, group: ComputeResourceGroup) -> Outcome:
+    obj = in_workspace("dataworks_compute_resource", ws.workspace, group.name)
+    evidence = {"Type": group.type, "entries": [{"id": e.id, "env": e.env_type} for e in group.entries],
+                "documented_non_emr_types": sorted(NOT_EMR_TYPES)}
+    return Outcome(MANUAL, obj, f"Compute resource {group.name} in workspace {ws.workspace.label} has type "
+                   f"{group.type!r}, which is not a documented compute resource type; if it is an EMR cluster, "
+                   "check in the console that it is registered in Security mode.", evidence)
 
 
 def _emr_verdict(ws: WorkspaceComputeResources, name: str, readings: list[dict[str, Any]]) -> Outcome:

@@ -28,6 +28,7 @@ def _workspaces_failed(ev: DataProductionEvidence, object_type: str) -> Optional
 
 @rule("workspace_standard_mode")
 def workspace_standard_mode(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#workspace_standard_mode."""
     failed_list = _workspaces_failed(ev, "dataworks_workspace")
     if failed_list:
         return failed_list
@@ -79,6 +80,7 @@ def engine_target(resource_type: str, props: Optional[dict[str, Any]]) -> Option
 
 @rule("compute_env_isolation")
 def compute_env_isolation(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#compute_env_isolation."""
     failed_list = _workspaces_failed(ev, "dataworks_compute_resource")
     if failed_list:
         return failed_list
@@ -152,33 +154,54 @@ def _role_codes(member: Member) -> list[str]:
     return sorted({r.code.strip().lower() for r in member.roles if r.code})
 
 
+def _owner_reading(setting: Optional[bool]) -> str:
+    return {True: "counting the owner", False: "not counting the owner"}.get(setting, "with or without the owner")
+
+
 @rule("workspace_admin_count")
 def workspace_admin_count(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#workspace_admin_count."""
     failed_list = _workspaces_failed(ev, "dataworks_workspace")
     if failed_list:
         return failed_list
-    counted = {ADMIN, OWNER} if settings.count_owner_as_admin else {ADMIN}
     out = []
     for ws in available(ev.workspaces):
         w, obj = ws.workspace, workspace_obj(ws.workspace)
         if ws.members_error:
             out.append(error(obj, ws.members_error, f"Administrators of workspace {w.label}"))
             continue
-        admins = sorted({m.user_id: m.user_name or m.user_id for m in ws.members
-                         if same(m.status, "Normal") and counted & set(_role_codes(m))}.items())
-        evidence = {"admins": [{"UserId": uid, "UserName": name} for uid, name in admins],
-                    "count": len(admins), "max_admins": settings.max_admins, "roles_counted": sorted(counted)}
-        if len(admins) > settings.max_admins:
-            out.append(Outcome(FAIL, obj, f"Workspace {w.label} has {len(admins)} administrators, more than "
-                               f"{settings.max_admins}: {', '.join(n for _, n in admins)}.", evidence))
-        else:
-            out.append(Outcome(PASS, obj, f"Workspace {w.label} has {len(admins)} administrator(s), within "
-                               f"the limit of {settings.max_admins}.", evidence))
+        out.append(_admin_count(ws, settings.max_admins, settings.count_owner_as_admin))
     return out
+
+
+def _holders(ws: WorkspaceProduction, roles: set[str]) -> list[tuple[str, str]]:
+    return sorted({m.user_id: m.user_name or m.user_id for m in ws.members
+                   if same(m.status, "Normal") and roles & set(_role_codes(m))}.items())
+
+
+def _admin_count(ws: WorkspaceProduction, limit: int, owner_counts: Optional[bool]) -> Outcome:
+    w, obj = ws.workspace, workspace_obj(ws.workspace)
+    admins, with_owner = _holders(ws, {ADMIN}), _holders(ws, {ADMIN, OWNER})
+    counted = with_owner if owner_counts else admins
+    evidence = {"admins": [{"UserId": uid, "UserName": name} for uid, name in counted],
+                "count": len(counted), "count_with_owner": len(with_owner), "max_admins": limit,
+                "count_owner_as_admin": owner_counts}
+    names = ", ".join(n for _, n in counted)
+    if len(counted) > limit:
+        return Outcome(FAIL, obj, f"Workspace {w.label} has {len(counted)} administrators, more than {limit} "
+                       f"({_owner_reading(owner_counts)}): {names}.", evidence)
+    if owner_counts is None and len(with_owner) > limit:
+        return Outcome(MANUAL, obj, f"Workspace {w.label} has {len(admins)} administrator(s), within the limit of "
+                       f"{limit}, but {len(with_owner)} with its owner; whether the owner counts is not documented: "
+                       "decide with DWDIAG_COUNT_OWNER_AS_ADMIN.", evidence)
+    note = f", {_owner_reading(owner_counts)}" if len(with_owner) != len(admins) else ""
+    return Outcome(PASS, obj, f"Workspace {w.label} has {len(counted)} administrator(s), within the limit of "
+                   f"{limit}{note}.", evidence)
 
 
 @rule("member_single_role")
 def member_single_role(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#member_single_role."""
     failed_list = _workspaces_failed(ev, "dataworks_member")
     if failed_list:
         return failed_list
@@ -190,18 +213,23 @@ def member_single_role(ev: DataProductionEvidence, settings, now: datetime) -> l
                              f"Members of workspace {ws.workspace.label}"))
             continue
         for m in ws.members:
-            out.append(_member_roles(ws, m, sod))
+            out.append(_member_roles(ws, m, sod, settings.count_owner_role))
     return out
 
 
-def _member_roles(ws: WorkspaceProduction, m: Member, sod: bool) -> Outcome:
+def _member_roles(ws: WorkspaceProduction, m: Member, sod: bool, owner_counts: Optional[bool]) -> Outcome:
     obj = in_workspace("dataworks_member", ws.workspace, m.user_id, m.user_name)
     codes = _role_codes(m)
-    evidence = {"roles": codes, "Status": m.status, "mode": "separation_of_duties" if sod else "any"}
+    counted = codes if owner_counts else [c for c in codes if c != OWNER]
+    evidence = {"roles": codes, "Status": m.status, "mode": "separation_of_duties" if sod else "any",
+                "count_owner_role": owner_counts}
     who = f"Member {m.user_name or m.user_id} of workspace {ws.workspace.label}"
     clash = sod and DEV in codes and bool(CONFLICTS_WITH_DEV & set(codes))
-    if (not sod and len(codes) >= 2) or clash:
+    if (not sod and len(counted) >= 2) or clash:
         return Outcome(FAIL, obj, f"{who} holds {len(codes)} roles: {', '.join(codes)}.", evidence)
-    return Outcome(PASS, obj, f"{who} holds {len(codes)} role(s){': ' + codes[0] if len(codes) == 1 else ''}.",
+    if not sod and owner_counts is None and len(codes) >= 2:
+        return Outcome(MANUAL, obj, f"{who} holds {', '.join(codes)}: two roles only if the workspace owner role "
+                       "counts, which the documentation does not say; decide with DWDIAG_COUNT_OWNER_ROLE.",
+                       evidence)
+    return Outcome(PASS, obj, f"{who} holds {len(codes)} role(s){': ' + ', '.join(codes) if codes else ''}.",
                    evidence)
-

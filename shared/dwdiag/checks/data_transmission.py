@@ -32,6 +32,7 @@ def _covers(strategy: SecurityStrategy, workspace_id: str) -> bool:
 
 @rule("datasource_access_control")
 def datasource_access_control(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#datasource_access_control."""
     if ev.workspaces_error:
         return [error(everything("dataworks_workspace"), ev.workspaces_error, "DataWorks workspaces")]
     return [_access_control(ws, ev, settings.datasource_access_strict) for ws in available(ev.workspaces)]
@@ -97,6 +98,7 @@ def _entries_by_env(group: DataSourceGroup) -> tuple[list[DataSourceEntry], list
 
 @rule("datasource_env_isolation")
 def datasource_env_isolation(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#datasource_env_isolation."""
     if ev.workspaces_error:
         return [error(everything("dataworks_datasource"), ev.workspaces_error, "DataWorks workspaces")]
     target_only = settings.datasource_isolation_compare == "target"
@@ -140,11 +142,14 @@ def _isolation(ws: WorkspaceDataSources, group: DataSourceGroup, target_only: bo
 
 
 def _one_sided(obj, name: str, group: DataSourceGroup, dev: list, prod: list) -> Outcome:
+    """A data source of a standard-mode workspace has two sets of settings, one per environment. One entry
+    means its other environment was never configured, or the API did not return it: never a pass."""
     envs = [e.env_type for e in group.entries]
     if prod or dev:
-        which = "Prod" if prod else "Dev"
-        return Outcome(PASS, obj, f"{name} has only a {which} entry, so nothing is shared between environments "
-                       "(note: its other environment is not configured).", {"environments": envs})
+        which, other = ("Prod", "development") if prod else ("Dev", "production")
+        return Outcome(MANUAL, obj, f"{name} has only a {which} entry, although a data source of a standard-mode "
+                       f"workspace has settings for both environments: either its {other} settings were never "
+                       "configured or the API did not return them; check in the console.", {"environments": envs})
     return Outcome(MANUAL, obj, f"{name} has entries whose envType is not Dev or Prod ({envs}); check in the "
                    "console which environment each one serves.", {"environments": envs})
 
@@ -194,6 +199,7 @@ def _auth_mode(entry: DataSourceEntry) -> str:
 
 @rule("datasource_oss_access_mode")
 def datasource_oss_access_mode(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#datasource_oss_access_mode."""
     if ev.workspaces_error:
         return [error(everything("dataworks_datasource"), ev.workspaces_error, "DataWorks workspaces")]
     out: list[Outcome] = []

@@ -2,21 +2,19 @@
 
 Legacy Data Studio: published packages (ListDeploymentPackages) whose detail targets production
 (ToEnvironment 2); deployer = HandlerId, developer = CommitUser of the deployed file version.
-New Data Studio: successful pipeline runs with a successful Deploy stage; deployer = run Creator,
-developer = Creator of the latest Saved snapshot made before the run.
+New Data Studio: successful pipeline runs with a production Deploy stage; deployer = run Creator,
+developer = Creator of the latest Saved snapshot made before the run. See docs/evidence.md#deploy_separation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Optional
 
 from dwdiag.models.common import CallError, same
 from dwdiag.models.data_production import DeploymentPackage, PipelineRun, WorkspaceProduction
 
-PROD_ENVIRONMENT = 2
-PUBLISHED = 1
+LEGACY, NEW = "legacy", "new"  # which Data Studio deployed it
 
 
 @dataclass
@@ -25,11 +23,14 @@ class Deployment:
 
     task_id: str
     task_name: str
-    time_ms: int
+    time_ms: int  # when it reached production (a run's end, a package's execution)
     deployer: Optional[str]
     developer: Optional[str]
     source: str  # "package <id>" or "pipeline run <id>"
-    node_id: Optional[str] = None
+    studio: str = LEGACY
+    started_ms: Optional[int] = None  # new Data Studio: the run's CreateTime
+    finished_ms: Optional[int] = None  # new Data Studio: the run's ModifyTime, when its last stage ended
+    run_objects: frozenset[str] = frozenset()  # new Data Studio: every object the run deployed
     problem: Optional[str] = None  # why the developer or deployer is unknown
 
 
@@ -38,13 +39,6 @@ class DeployedInWindow:
     deployments: list[Deployment] = field(default_factory=list)
     errors: list[CallError] = field(default_factory=list)  # whole lists or packages that did not load
 
-    def task_ids(self) -> set[str]:
-        return {d.task_id for d in self.deployments}
-
-
-def window_start_ms(now: datetime, days: int) -> int:
-    return int((now - timedelta(days=days)).timestamp() * 1000)
-
 
 def deployed_in_window(ws: WorkspaceProduction, start_ms: int) -> DeployedInWindow:
     found = DeployedInWindow()
@@ -52,19 +46,12 @@ def deployed_in_window(ws: WorkspaceProduction, start_ms: int) -> DeployedInWind
         if err is not None:
             found.errors.append(err)
     for package in ws.deployment_packages:
-        if package.status == PUBLISHED and (executed_at(package) or 0) >= start_ms:
+        if package.published and (package.executed_at or 0) >= start_ms:
             _from_package(package, found)
     for run in ws.pipeline_runs:
-        if (run.create_time or 0) >= start_ms and same(run.status, "Success") and _deployed(run):
+        if (run.create_time or 0) >= start_ms and run.deployed_to_production:
             _from_run(run, found)
     return found
-
-
-def executed_at(package: DeploymentPackage) -> Optional[int]:
-    """When a package went out: the list entry's ExecuteTime, else the detail's."""
-    if package.execute_time:
-        return package.execute_time
-    return package.detail.execute_time if package.detail else None
 
 
 def _from_package(package: DeploymentPackage, found: DeployedInWindow) -> None:
@@ -72,11 +59,11 @@ def _from_package(package: DeploymentPackage, found: DeployedInWindow) -> None:
         found.errors.append(package.detail_error)
         return
     detail = package.detail
-    if detail is None or detail.to_environment != PROD_ENVIRONMENT:
-        return  # SubmitFile also makes packages, aimed at development
+    if detail is None or not detail.targets_production:
+        return
     deployer = detail.handler_id or package.executor
     for item in package.items:
-        developer, problem, node_id = None, None, None
+        developer, problem = None, None
         if item.versions_error is not None:
             problem = item.versions_error.describe()
         else:
@@ -84,21 +71,17 @@ def _from_package(package: DeploymentPackage, found: DeployedInWindow) -> None:
             if version is None:
                 problem = f"version {item.file_version} of file {item.file_id} is not in ListFileVersions"
             else:
-                developer, node_id = version.commit_user, version.node_id
+                developer = version.commit_user
         found.deployments.append(Deployment(
-            task_id=item.file_id, task_name=f"file {item.file_id}",
-            time_ms=executed_at(package) or 0, deployer=deployer,
-            developer=developer, source=f"package {package.id}", node_id=node_id, problem=problem))
-
-
-def _deployed(run: PipelineRun) -> bool:
-    return any(same(s.type, "Deploy") and same(s.status, "Success") for s in run.stages)
+            task_id=item.file_id, task_name=f"file {item.file_id}", time_ms=package.executed_at or 0,
+            deployer=deployer, developer=developer, source=f"package {package.id}", problem=problem))
 
 
 def _from_run(run: PipelineRun, found: DeployedInWindow) -> None:
     if run.items_error is not None:
         found.errors.append(run.items_error)
         return
+    objects = frozenset(item.id for item in run.items)
     for item in run.items:
         developer, problem = None, None
         if item.snapshots_error is not None:
@@ -111,5 +94,6 @@ def _from_run(run: PipelineRun, found: DeployedInWindow) -> None:
             else:
                 problem = f"no Saved snapshot of {item.id} before the run"
         found.deployments.append(Deployment(
-            task_id=item.id, task_name=item.name or item.id, time_ms=run.create_time or 0,
-            deployer=run.creator, developer=developer, source=f"pipeline run {run.id}", problem=problem))
+            task_id=item.id, task_name=item.name or item.id, time_ms=run.modify_time or run.create_time or 0,
+            deployer=run.creator, developer=developer, source=f"pipeline run {run.id}", studio=NEW,
+            started_ms=run.create_time, finished_ms=run.modify_time, run_objects=objects, problem=problem))

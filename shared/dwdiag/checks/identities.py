@@ -6,31 +6,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, rule
-from dwdiag.models.common import get_ci, same
-from dwdiag.models.data_production import DataProductionEvidence, IdentityEvidence, SigninEvent
+from dwdiag.models.data_production import DataProductionEvidence, IdentityEvidence, SigninEvent, scheduling_identities
 from dwdiag.models.findings import Status
 
 PASS, FAIL, ERROR, MANUAL = Status.passed, Status.fail, Status.error, Status.manual
 EVENT_HISTORY_DAYS = 90  # ActionTrail keeps 90 days of events
 
 
-def scheduling_identities(ev: DataProductionEvidence) -> dict[str, list[str]]:
-    """RAM user id -> the Prod compute resources (`<workspace>/<name>`) that schedule as it."""
-    found: dict[str, list[str]] = {}
-    for ws in ev.workspaces:
-        if not ws.workspace.available:
-            continue
-        for group in ws.compute_resources:
-            for entry in group.entries:
-                props = entry.connection_properties
-                uid = get_ci(props, "authIdentity")
-                if entry.is_prod and same(get_ci(props, "authType"), "SubAccount") and uid not in (None, ""):
-                    found.setdefault(str(uid), []).append(f"{ws.workspace.id}/{group.name}")
-    return found
-
-
 @rule("schedule_identity_login")
 def schedule_identity_login(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """Evidence and decisions: docs/evidence.md#schedule_identity_login."""
     if ev.workspaces_error:
         return [error(everything("ram_user"), ev.workspaces_error, "DataWorks workspaces")]
     out = [error(everything_in("ram_user", ws.workspace), ws.compute_resources_error,
@@ -39,7 +24,7 @@ def schedule_identity_login(ev: DataProductionEvidence, settings, now: datetime)
     out += [_unreadable(ws, names) for ws, names in _unreadable_resources(ev)]
     known = {i.user_id: i for i in ev.identities}
     start = now - timedelta(days=settings.login_lookback_days)
-    for uid, used_by in sorted(scheduling_identities(ev).items()):
+    for uid, used_by in sorted(scheduling_identities(ev.workspaces).items()):
         out.append(_identity(uid, used_by, known.get(uid), ev, settings, start))
     return out
 
@@ -96,7 +81,7 @@ def _identity(uid: str, used_by: list[str], ident, ev: DataProductionEvidence, s
 def _signins(ident: IdentityEvidence, user_name: str, start: datetime) -> list[SigninEvent]:
     unique: dict[str, SigninEvent] = {}
     for event in ident.signin_events:
-        if event.user_name == user_name and event.event_time >= start:
+        if event.is_console_signin_of(user_name) and event.event_time >= start:
             unique.setdefault(event.event_id or event.event_time.isoformat(), event)
     return sorted(unique.values(), key=lambda e: e.event_time, reverse=True)
 

@@ -78,18 +78,15 @@ def _page(*items: str, total: bool = True, size: int = 100) -> Paging:
 _DW = "dataworks"
 OPERATIONS = [
     Operation(_DW, "ListProjects", _DW, _page("PagingInfo", "Projects")),
-    Operation(_DW, "GetProject", _DW),
     Operation(_DW, "ListProjectMembers", _DW, _page("PagingInfo", "ProjectMembers")),
     # Whether TotalCount counts groups or entries is undocumented: page until a short page.
     Operation(_DW, "ListDataSources", _DW, _page("PagingInfo", "DataSources", total=False)),
     Operation(_DW, "ListDataSourceSharedRules", _DW),
     Operation(_DW, "ListComputeResources", _DW, _page("PagingInfo", "ComputeResources", total=False)),
-    Operation(_DW, "GetComputeResource", _DW),
     Operation(_DW, "ListSecurityStrategies", _DW, _page("PagingInfo", "SecurityStrategies", size=20)),
     Operation(_DW, "ListDeploymentPackages", _DW, _page("Data", "Deployments")),
     Operation(_DW, "GetDeploymentPackage", _DW),
     Operation(_DW, "ListFileVersions", _DW, _page("Data", "FileVersions")),
-    Operation(_DW, "GetFile", _DW),
     Operation(_DW, "ListPipelineRuns", _DW, _page("PagingInfo", "PipelineRuns")),
     Operation(_DW, "ListPipelineRunItems", _DW, _page("PagingInfo", "PipelineRunItems")),
     Operation(_DW, "ListSnapshots", _DW, _page("PagingInfo", "Snapshots")),

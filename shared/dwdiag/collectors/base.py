@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Hashable, Optional, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +28,28 @@ class Fetched:
     error: Optional[CallError] = None
 
 
+class OncePerRun:
+    """Answers that several regions of one run ask for (the status of a trail, asked in its home region):
+    the first asker fetches, the others wait for that answer instead of calling again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[Hashable, Future] = {}
+
+    def get(self, key: Hashable, fetch: Callable[[], T]) -> T:
+        with self._lock:
+            answer = self._answers.get(key)
+            mine = answer is None
+            if mine:
+                answer = self._answers[key] = Future()
+        if mine:
+            try:
+                answer.set_result(fetch())
+            except BaseException as exc:  # noqa: BLE001 - the waiters get the same exception
+                answer.set_exception(exc)
+        return answer.result()
+
+
 @dataclass
 class RegionContext:
     session: Session
@@ -35,6 +59,7 @@ class RegionContext:
     workspace_filter: list[str] = field(default_factory=list)
     progress: Optional[Callable[[str], None]] = None
     cache: EvidenceCache = field(default_factory=EvidenceCache)
+    shared: OncePerRun = field(default_factory=OncePerRun)  # one per run, shared by its regions
 
     def report(self, message: str) -> None:
         if self.progress:

@@ -17,7 +17,7 @@ import threading
 import zlib
 from typing import Any, Iterator, Optional
 
-VERSION = 3
+VERSION = 4  # 4: sign-in lookups by ServiceName and User, events keep their eventName
 HEADER = json.dumps({"dwdiag_evidence_cache": VERSION}).encode()
 CHUNK = 1 << 16
 

@@ -8,29 +8,31 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from dwdiag.checks.identities import scheduling_identities
 from dwdiag.collectors.base import RegionContext, invalid, parse_list, parse_one
 from dwdiag.models.common import CallError
 from dwdiag.models.data_production import (
-    DataProductionEvidence, IdentityEvidence, RamUser, SigninEvent, WorkspaceProduction,
+    IdentityEvidence, RamUser, SigninEvent, WorkspaceProduction, scheduling_identities,
 )
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 EVENT_HISTORY_DAYS = 90
 DELIVERY_DELAY = timedelta(minutes=30)
+# A RAM user's console logon is recorded under this service (the documented ConsoleSignin record).
+# ServiceName with User is a pair of conditions the LookupEvents FAQ lists; EventName with User is not.
+SIGNIN_SERVICE = "AasSub"
 
 
 def _trim(event: dict) -> dict:
     """What the evidence needs of an event: kept in the cache instead of the whole record."""
     identity = event.get("userIdentity") if isinstance(event.get("userIdentity"), dict) else {}
-    return {"eventId": event.get("eventId"), "eventTime": event.get("eventTime"),
+    return {"eventId": event.get("eventId"), "eventTime": event.get("eventTime"), "eventName": event.get("eventName"),
             "sourceIpAddress": event.get("sourceIpAddress"),
             "userIdentity": {"userName": identity.get("userName"), "type": identity.get("type")}}
 
 
 def collect(ctx: RegionContext, workspaces: list[WorkspaceProduction],
             pool: ThreadPoolExecutor) -> tuple[Optional[CallError], list[IdentityEvidence]]:
-    ids = sorted(scheduling_identities(DataProductionEvidence(workspaces=workspaces)))
+    ids = sorted(scheduling_identities(workspaces))
     if not ids:
         return None, []
     f = ctx.collect("ram", "list_users")
@@ -71,8 +73,8 @@ def _signins(ctx: RegionContext, ident: IdentityEvidence, region: str, start: st
     if cached.get("until"):
         overlap = datetime.strptime(cached["until"], ISO).replace(tzinfo=timezone.utc) - DELIVERY_DELAY
         since = max(start, overlap.strftime(ISO))
-    # EventName first, then User: two ANDed conditions, matched exactly.
-    attributes = [{"Key": "EventName", "Value": "ConsoleSignin"}, {"Key": "User", "Value": name}]
+    # The user's events of the sign-in service; the rule keeps the ConsoleSignin events of this user.
+    attributes = [{"Key": "ServiceName", "Value": SIGNIN_SERVICE}, {"Key": "User", "Value": name}]
     f = ctx.fetch(lambda: session.client("actiontrail").collect(
         "lookup_events", LookupAttribute=attributes, StartTime=since, EndTime=end))
     if f.error:

@@ -190,7 +190,9 @@ def _strategies(ctx: RegionContext) -> tuple[list[SecurityStrategy], Optional[Ca
 
 
 def _trails(ctx: RegionContext) -> tuple[list[Trail], Optional[CallError]]:
-    f = ctx.call("actiontrail", "describe_trails", IncludeShadowTrails="true")
+    # Both flags default to false: without them a trail of another home region, or the organization's
+    # multi-account trail that covers this account, would not be listed.
+    f = ctx.call("actiontrail", "describe_trails", IncludeShadowTrails="true", IncludeOrganizationTrail="true")
     if f.error:
         return [], f.error
     if not isinstance((f.data or {}).get("TrailList"), list):
@@ -198,20 +200,29 @@ def _trails(ctx: RegionContext) -> tuple[list[Trail], Optional[CallError]]:
                              message="the answer has no TrailList", region=ctx.region)
     trails, err = parse_list(Trail, f.data["TrailList"], "actiontrail", "DescribeTrails", ctx.region)
     for trail in trails:
-        params = {"Name": trail.name}
-        if trail.is_organization_trail:
-            params["IsOrganizationTrail"] = "true"
-        s = ctx.call("actiontrail", "get_trail_status", **params)
-        if s.error:
-            trail.trail_status_error = s.error
-        elif not isinstance(s.data, dict) or "IsLogging" not in s.data:
-            trail.trail_status_error = CallError(product="actiontrail", operation="GetTrailStatus",
-                                                 code="MalformedResponse", message="the answer has no IsLogging",
-                                                 region=ctx.region)
-        else:
-            trail.trail_status, trail.trail_status_error = parse_one(TrailStatus, s.data, "actiontrail",
-                                                                     "GetTrailStatus", ctx.region)
+        _trail_status(ctx, trail)
     return trails, err
+
+
+def _trail_status(ctx: RegionContext, trail: Trail) -> None:
+    """GetTrailStatus, asked where the trail was created: whether other regions answer for it is undocumented."""
+    params = {"Name": trail.name}
+    if trail.is_organization_trail:
+        params["IsOrganizationTrail"] = "true"
+    home = trail.home_region or ctx.region
+    session = ctx.session if home == ctx.region else ctx.session_for(home)
+    # A trail of all regions is listed by every region of the run: its status is asked once.
+    s = ctx.shared.get(("GetTrailStatus", home, trail.name, bool(trail.is_organization_trail)),
+                       lambda: ctx.fetch(lambda: session.client("actiontrail").get_trail_status(**params)))
+    if s.error:
+        trail.trail_status_error = s.error.model_copy(update={"region": home})
+    elif not isinstance(s.data, dict) or "IsLogging" not in s.data:
+        trail.trail_status_error = CallError(product="actiontrail", operation="GetTrailStatus",
+                                             code="MalformedResponse", message="the answer has no IsLogging",
+                                             region=home)
+    else:
+        trail.trail_status, trail.trail_status_error = parse_one(TrailStatus, s.data, "actiontrail",
+                                                                 "GetTrailStatus", home)
 
 
 def _computing(f: WorkspaceFacts) -> WorkspaceComputeResources:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from dwdiag.checks.deployments import PROD_ENVIRONMENT, PUBLISHED, window_start_ms
 from dwdiag.collectors.base import Fetched, RegionContext, parse_list, parse_one
-from dwdiag.models.common import CallError, Workspace, same
-from dwdiag.models.computing_storage import CalcEngine, ComputeResourceGroup
+from dwdiag.models.common import CallError, Workspace, window_start_ms
+from dwdiag.models.computing_storage import NOT_EMR, CalcEngine, ComputeResourceGroup
 from dwdiag.models.data_production import (
-    CodeReview, DeployedItem, DeploymentDetail, DeploymentPackage, FileVersion, Member, PipelineRun,
+    PUBLISHED, CodeReview, DeployedItem, DeploymentDetail, DeploymentPackage, FileVersion, Member, PipelineRun,
     PipelineRunItem, Snapshot,
 )
 from dwdiag.models.data_transmission import DataSourceGroup, SharedRule
@@ -79,7 +78,7 @@ def gather_rest(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> Work
                 f = ctx.call(DW, "list_data_source_shared_rules", DataSourceId=entry.id)
                 entry.shared_rules, entry.shared_rules_error = _parsed(
                     ctx, SharedRule, f, "ListDataSourceSharedRules", key="DataSourceSharedRules")
-    if needs.deployments:
+    if needs.deployments and ws.dev_environment_enabled is not False:  # basic mode: nothing to separate
         facts.packages, facts.packages_error = _packages(ctx, ws)
         facts.runs, facts.runs_error = _pipeline_runs(ctx, ws)
     if needs.code_reviews and ws.standard_mode:
@@ -94,7 +93,7 @@ def _malformed(ctx: RegionContext, action: str, message: str) -> CallError:
 
 def _wants_legacy_engines(facts: WorkspaceFacts) -> bool:
     """The 2020 API is the second source of EMR access modes: asked only where EMR may be registered."""
-    return facts.compute_error is not None or any(g.type.strip().lower().startswith("emr") for g in facts.compute)
+    return facts.compute_error is not None or any(g.emr_kind != NOT_EMR for g in facts.compute)
 
 
 def _parsed(ctx: RegionContext, model: type, f: Fetched, action: str, key: Optional[str] = None):
@@ -123,7 +122,7 @@ def _packages(ctx: RegionContext, ws: Workspace) -> tuple[list[DeploymentPackage
     versions: dict[str, tuple[Optional[list[FileVersion]], Optional[CallError]]] = {}
     # The list order is undocumented, so every page is read and filtered here.
     # A package without an ExecuteTime in the list gets its detail read, which has one.
-    recent = [p for p in packages if p.status == PUBLISHED and (p.execute_time is None or p.execute_time >= start)]
+    recent = [p for p in packages if p.published and (p.execute_time is None or p.execute_time >= start)]
     for package in recent:
         _package_detail(ctx, ws, package, versions)
     return recent, None
@@ -149,7 +148,7 @@ def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackag
         package.detail_error = package.detail_error or err
         return
     package.items = items
-    if package.detail.to_environment != PROD_ENVIRONMENT:
+    if not package.detail.targets_production:
         return  # aimed at development: who wrote it does not matter
     for item in items:
         if item.file_id not in versions:
@@ -178,7 +177,7 @@ def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun]
         return [], err
     start = window_start_ms(ctx.now, ctx.settings.deploy_lookback_days)
     snapshots: dict[str, tuple] = {}
-    recent = [r for r in runs if (r.create_time or 0) >= start and _deploy_stage(r)]
+    recent = [r for r in runs if (r.create_time or 0) >= start and r.deployed_to_production]
     for run in recent:
         # A finished run's items, and the snapshots saved before it, never change.
         f = _cached_list(ctx, "run_items", f"{ws.id}/{run.id}", "list_pipeline_run_items", ProjectId=ws.id,
@@ -215,7 +214,3 @@ def _cached_list(ctx: RegionContext, kind: str, key: str, operation: str, **para
         ctx.cache.put(kind, key, f.data)
     return f
 
-
-def _deploy_stage(run: PipelineRun) -> bool:
-    return same(run.status, "Success") and any(same(s.type, "Deploy") and same(s.status, "Success")
-                                               for s in run.stages)

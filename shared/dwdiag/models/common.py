@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -106,6 +106,11 @@ def same(a: Any, b: Any) -> bool:
     return str(a).strip().lower() == str(b).strip().lower()
 
 
+def window_start_ms(now: datetime, days: int) -> int:
+    """The start of a look-back window as the epoch milliseconds DataWorks times use."""
+    return int((now - timedelta(days=days)).timestamp() * 1000)
+
+
 class Workspace(PascalWire):
     """A DataWorks workspace as ListProjects (2024-05-18) returns it."""
 
@@ -157,6 +162,16 @@ class EnvEntry(PascalWire):
     @property
     def is_prod(self) -> bool:
         return same(self.env_type, "Prod")
+
+    @property
+    def scheduling_identity(self) -> Optional[str]:
+        """The RAM user id a Prod entry runs scheduled jobs as: authType SubAccount with authIdentity (the
+        documented key), or TaskSubmitter (the key of CreateComputeResource's example); keys in any case."""
+        props = self.connection_properties
+        if not self.is_prod or not same(get_ci(props, "authType"), "SubAccount"):
+            return None
+        uid = get_ci(props, "authIdentity", "TaskSubmitter")
+        return str(uid) if uid not in (None, "") else None
 
 
 def entry_with_bad_properties(data: Any) -> Any:

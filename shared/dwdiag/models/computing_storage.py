@@ -54,12 +54,30 @@ class MaxComputeProject(CamelWire):
     error: Optional[CallError] = Field(default=None, alias="error")
 
 
+# Compute resource types are not documented as a list (CreateComputeResource's one example is
+# "hologres"); these are the engine names of the data-source type table, none of which is an EMR
+# cluster registered in Shortcut or Security mode. Any other type might be one.
+NOT_EMR_TYPES = frozenset({
+    "maxcompute", "hologres", "flink", "blink", "cdh", "clickhouse", "starrocks", "selectdb",
+    "analyticdb_for_mysql", "analyticdb_for_postgresql", "doris",
+})
+EMR, NOT_EMR, UNKNOWN_TYPE = "emr", "not_emr", "unknown"
+
+
 class ComputeResourceGroup(PascalWire):
     """A 2024 ListComputeResources group: one name and type, with its Dev and Prod entries."""
 
     name: str
     type: str = ""
     entries: list[EnvEntry] = Field(default_factory=list, alias="ComputeResource")
+
+    @property
+    def emr_kind(self) -> str:
+        """EMR (type emr...), NOT_EMR (a documented engine type) or UNKNOWN_TYPE (could be EMR)."""
+        kind = self.type.strip().lower()
+        if kind.startswith("emr"):
+            return EMR
+        return NOT_EMR if kind in NOT_EMR_TYPES else UNKNOWN_TYPE
 
 
 class CalcEngine(PascalWire):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Annotated, Any, Iterable, Optional
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from dwdiag.models.common import RegionScoped, CallError, IdStr, PascalWire, Plain, UtcDatetime, Workspace
+from dwdiag.models.common import RegionScoped, CallError, IdStr, PascalWire, Plain, UtcDatetime, Workspace, same
 from dwdiag.models.computing_storage import ComputeResourceGroup
 from dwdiag.models.packed import Packed
 
@@ -47,8 +47,12 @@ class DeployedItem(PascalWire):
     versions_error: Optional[CallError] = Field(default=None, alias="versions_error")
 
 
+PUBLISHED = 1  # ListDeploymentPackages Status: 0 ready, 1 published, 2 failed, 6 rejected
+PROD_ENVIRONMENT = 2  # GetDeploymentPackage ToEnvironment: 1 development, 2 production
+
+
 class DeploymentDetail(PascalWire):
-    """GetDeploymentPackage `Data.Deployment`."""
+    """GetDeploymentPackage `Data.Deployment`: HandlerId is the user who executed the package."""
 
     creator_id: Optional[IdStr] = None
     handler_id: Optional[IdStr] = None
@@ -57,6 +61,10 @@ class DeploymentDetail(PascalWire):
     status: Optional[int] = None
     create_time: Optional[int] = None
     execute_time: Optional[int] = None
+
+    @property
+    def targets_production(self) -> bool:
+        return self.to_environment == PROD_ENVIRONMENT  # SubmitFile also makes packages, aimed at development
 
 
 class DeploymentPackage(PascalWire):
@@ -73,15 +81,35 @@ class DeploymentPackage(PascalWire):
     items: list[DeployedItem] = Field(default_factory=list, alias="items")
     detail_error: Optional[CallError] = Field(default=None, alias="detail_error")
 
+    @property
+    def published(self) -> bool:
+        return self.status == PUBLISHED
+
+    @property
+    def executed_at(self) -> Optional[int]:
+        """When the package went out: the list entry's ExecuteTime, else the detail's."""
+        if self.execute_time:
+            return self.execute_time
+        return self.detail.execute_time if self.detail else None
+
 
 # --- new Data Studio pipeline runs ------------------------------------------------------------
 
 class Stage(PascalWire):
+    """A stage of a pipeline run. `Type` is documented as Deploy, Check, Offline, Build or Delete; `Code`
+    values are not documented beyond the example DEV_CHECK (a deployment to production is observed as
+    Code PROD, Type Deploy), so a Deploy stage counts as production unless its code says DEV."""
+
     step: Optional[int] = None
     code: Optional[str] = None
     name: Optional[str] = None
     type: Optional[str] = None
     status: Optional[str] = None
+
+    @property
+    def deploys_to_production(self) -> bool:
+        development = (self.code or "").strip().upper().startswith("DEV")
+        return same(self.type, "Deploy") and same(self.status, "Success") and not development
 
 
 class Snapshot(PascalWire):
@@ -112,8 +140,20 @@ class PipelineRun(PascalWire):
     items: list[PipelineRunItem] = Field(default_factory=list, alias="items")
     items_error: Optional[CallError] = Field(default=None, alias="items_error")
 
+    @property
+    def deployed_to_production(self) -> bool:
+        """A finished run that reached production (not only the development environment)."""
+        return same(self.status, "Success") and any(s.deploys_to_production for s in self.stages)
+
+    @property
+    def production_stages(self) -> list[str]:
+        return [s.code or s.name or str(s.step) for s in self.stages if s.deploys_to_production]
+
 
 class CodeReview(PascalWire):
+    """ListCodeReviews (2024-05-18, new Data Studio). `ObjectId` is the root review object; a review is
+    created for an existing pipeline run (CreateCodeReview takes its PipelineRunId) but does not name it."""
+
     id: Optional[IdStr] = None
     object_id: Optional[IdStr] = None
     object_name: Optional[str] = None
@@ -142,20 +182,29 @@ class WorkspaceProduction(Plain):
 
 # --- scheduling identities --------------------------------------------------------------------
 
+def _never(value: Any) -> Any:
+    # GetUser's LastLoginDate is "" for a user who never logged on with a password: never, not unreadable.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class RamUser(PascalWire):
-    """RAM ListUsers / GetUser `User`."""
+    """RAM ListUsers / GetUser `User` (ListUsers carries no LastLoginDate)."""
 
     user_id: IdStr
     user_name: str
     display_name: Optional[str] = None
-    last_login_date: Optional[UtcDatetime] = None
+    last_login_date: Annotated[Optional[UtcDatetime], BeforeValidator(_never)] = None
 
 
 class SigninEvent(Plain):
-    """The parts of an ActionTrail ConsoleSignin event the rule needs (events arrive as raw dicts)."""
+    """The parts of an ActionTrail event the rule needs (LookupEvents returns events as raw dicts).
+
+    A RAM user's console logon is documented as eventName ConsoleSignin, serviceName AasSub, with the
+    user's name in userIdentity.userName; the rule counts only those."""
 
     event_id: str
     event_time: UtcDatetime
+    event_name: Optional[str] = None
     user_name: Optional[str] = None
     identity_type: Optional[str] = None
     source_ip: Optional[str] = None
@@ -167,11 +216,15 @@ class SigninEvent(Plain):
         return cls(
             event_id=str(event.get("eventId") or ""),
             event_time=event.get("eventTime"),
+            event_name=event.get("eventName"),
             user_name=identity.get("userName"),
             identity_type=identity.get("type"),
             source_ip=event.get("sourceIpAddress"),
             storage_region=storage_region,
         )
+
+    def is_console_signin_of(self, user_name: str) -> bool:
+        return self.event_name == "ConsoleSignin" and self.user_name == user_name  # exact, as ActionTrail matches
 
 
 class IdentityEvidence(Plain):
@@ -183,6 +236,20 @@ class IdentityEvidence(Plain):
     signin_events: list[SigninEvent] = Field(default_factory=list)
     signin_errors: list[CallError] = Field(default_factory=list)
     signin_regions: list[str] = Field(default_factory=list)
+
+
+def scheduling_identities(workspaces: Iterable[WorkspaceProduction]) -> dict[str, list[str]]:
+    """RAM user id -> the Prod compute resources (`<workspace>/<name>`) of Available workspaces that schedule as it."""
+    found: dict[str, list[str]] = {}
+    for ws in workspaces:
+        if not ws.workspace.available:
+            continue
+        for group in ws.compute_resources:
+            for entry in group.entries:
+                uid = entry.scheduling_identity
+                if uid is not None:
+                    found.setdefault(uid, []).append(f"{ws.workspace.id}/{group.name}")
+    return found
 
 
 class DataProductionEvidence(RegionScoped):

@@ -25,9 +25,19 @@ class Trail(PascalWire):
     home_region: Optional[str] = None
     sls_project_arn: Optional[str] = None
     oss_bucket_name: Optional[str] = None
+    max_compute_project_arn: Optional[str] = None
     is_organization_trail: Optional[bool] = None
+    organization_id: Optional[str] = None
     trail_status: Optional[TrailStatus] = Field(default=None, alias="trail_status")
     trail_status_error: Optional[CallError] = Field(default=None, alias="trail_status_error")
+
+
+    @property
+    def destinations(self) -> list[str]:
+        """Where the trail delivers its events for keeping: SLS, OSS or MaxCompute."""
+        named = (("SLS", self.sls_project_arn), ("OSS", self.oss_bucket_name),
+                 ("MaxCompute", self.max_compute_project_arn))
+        return [kind for kind, value in named if value]
 
 
 class PlatformConfigEvidence(RegionScoped):

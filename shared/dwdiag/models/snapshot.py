@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, field_validator, model_validator
 
@@ -48,11 +48,33 @@ class RegionEvidence(Plain):
         return getattr(self, category.value)
 
 
+def _signin_events(data: dict) -> list[dict]:
+    found = []
+    for region in data.get("regions") or []:
+        production = region.get("data_production") if isinstance(region, dict) else None
+        identities = production.get("identities") if isinstance(production, dict) else None
+        for ident in identities or []:
+            events = ident.get("signin_events") if isinstance(ident, dict) else None
+            found += [e for e in events or [] if isinstance(e, dict)]
+    return found
+
+
 class EvidenceSnapshot(Plain):
-    schema_version: Literal[1] = 1
+    # 2: sign-in events keep their event name (looked up by ServiceName and User since version 2).
+    schema_version: Literal[1, 2] = 2
     collected_at: datetime
     account_id: Optional[str] = None
     regions: list[RegionEvidence]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Version 1 looked sign-ins up by EventName=ConsoleSignin, so every event it kept is one."""
+        if not isinstance(data, dict) or data.get("schema_version") != 1:
+            return data
+        for event in _signin_events(data):
+            event.setdefault("event_name", "ConsoleSignin")
+        return {**data, "schema_version": 2}
 
     @field_validator("collected_at")
     @classmethod
