@@ -11,6 +11,8 @@ from alibabacloud_dataworks_public20240518 import models as m
 from alibabacloud_dataworks_public20240518.client import Client
 from alibabacloud_maxcompute20220104 import models as mc
 from alibabacloud_maxcompute20220104.client import Client as McClient
+from alibabacloud_ram20150501 import models as ram
+from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 
 from dwdiag_emulator import Emulator
@@ -83,8 +85,33 @@ def test_maxcompute_and_signins_match_the_evidence(demo):
             assert data.security_properties is None
         assert data.properties.to_map() == project.get("properties")
     trail = TrailClient(_cfg(emu, "ap-southeast-1"))
-    attrs = [at.LookupEventsRequestLookupAttribute(key="EventName", value="ConsoleSignin"),
+    attrs = [at.LookupEventsRequestLookupAttribute(key="ServiceName", value="AasSub"),
              at.LookupEventsRequestLookupAttribute(key="User", value="sched_bot")]
     body = trail.lookup_events(at.LookupEventsRequest(
         lookup_attribute=attrs, start_time="2026-08-30T02:00:00Z", end_time="2026-11-28T02:00:00Z")).body
     assert [e["eventId"] for e in body.events] == ["evt-0001"]
+
+
+def test_trails_and_users_match_the_evidence(demo):
+    """Each region lists the trails its evidence has (shadow and multi-account trails included when
+    asked for); each trail's status is answered in its home region; a user the evidence shows without
+    LastLoginDate gets "" from GetUser."""
+    emu, evidence = demo
+    for reg in evidence["regions"]:
+        trails = reg.get("platform_config", {}).get("trails", [])
+        client = TrailClient(_cfg(emu, reg["region"]))
+        listed = client.describe_trails(at.DescribeTrailsRequest(
+            include_shadow_trails=True, include_organization_trail=True)).body.trail_list
+        assert [(t.name, t.home_region) for t in listed] == [(t["Name"], t["HomeRegion"]) for t in trails]
+        for trail in trails:
+            if trail.get("trail_status_error") or not trail.get("trail_status"):
+                continue  # a recorded error comes back as a fault
+            home = TrailClient(_cfg(emu, trail["HomeRegion"]))
+            status = home.get_trail_status(at.GetTrailStatusRequest(
+                name=trail["Name"], is_organization_trail=trail.get("IsOrganizationTrail") or None)).body
+            assert status.is_logging == trail["trail_status"]["IsLogging"]
+        for ident in reg.get("data_production", {}).get("identities", []):
+            if ident.get("user") and not ident.get("get_user_error"):
+                user = RamClient(_cfg(emu, reg["region"])).get_user(
+                    ram.GetUserRequest(user_name=ident["user"]["UserName"])).body.user
+                assert user.last_login_date == (ident["user"].get("LastLoginDate") or "")

@@ -113,37 +113,91 @@ def _region(reg: Dict[str, Any], world: Dict[str, Any]) -> Dict[str, Any]:
     for strategy in dt.get("security_strategies", []):
         if strategy["Id"] not in {s["Id"] for s in world["security_strategies"]}:
             world["security_strategies"].append(strategy)
-    trails = [{**{k: v for k, v in t.items() if k != "trail_status"}, "status": t.get("trail_status", {})}
-              for t in reg.get("platform_config", {}).get("trails", [])
-              # a shadow of another region's trail is served by that region's world entry
-              if t.get("HomeRegion") in (None, reg["region"])]
     return {"dataworks": {"workspaces": list(spaces.values())},
             "maxcompute": {"projects": _projects(cs.get("maxcompute_projects", []), faults)},
-            "actiontrail": {"trails": trails, "events": []}}
+            "actiontrail": {"trails": _trails(reg, faults), "events": []}}
+
+
+def _trails(reg: Dict[str, Any], faults: list) -> List[Dict[str, Any]]:
+    """Each trail goes under its home region, whose world entry answers GetTrailStatus for it; a
+    shadow of another region's trail is served from that region's entry. IsOrganizationTrail,
+    OrganizationId and HomeRegion carry over as the evidence has them."""
+    config = reg.get("platform_config", {})
+    if config.get("trails_error"):
+        _add(faults, _fault(config["trails_error"], {}))
+    trails = []
+    for trail in config.get("trails", []):
+        if trail.get("trail_status_error"):
+            _add(faults, _fault(trail["trail_status_error"], {"Name": trail["Name"]}))
+        if trail.get("HomeRegion") not in (None, reg["region"]):
+            continue
+        kept = {k: v for k, v in trail.items() if k not in ("trail_status", "trail_status_error") and v is not None}
+        trails.append({**kept, "status": {k: v for k, v in (trail.get("trail_status") or {}).items()
+                                          if v is not None}})
+    return trails
+
+
+def _add(faults: list, fault: Dict[str, Any]) -> None:
+    """An error recorded in the evidence of more than one region (a trail listed in each region it
+    covers, an identity referenced in each region) becomes one fault."""
+    if fault not in faults:
+        faults.append(fault)
 
 
 def _identities(evidence: Dict[str, Any], world: Dict[str, Any]) -> None:
     users, events = {}, {}
     for reg in evidence["regions"]:
         for ident in reg.get("data_production", {}).get("identities", []):
-            if "user" not in ident:
+            if not ident.get("user"):
                 continue  # a UID with no RAM user: absent from ListUsers
-            users[ident["user"]["UserId"]] = ident["user"]
+            users[ident["user"]["UserId"]] = _ram_user(ident["user"])
+            name = ident["user"]["UserName"]
+            if ident.get("get_user_error"):
+                _add(world["faults"], _fault(ident["get_user_error"], {"UserName": name}))
             for err in ident.get("signin_errors", []):
-                # assumes the collector sends EventName first and User second (diagnostic-items.md)
-                scope = {"LookupAttribute.2.Value": ident["user"]["UserName"]}
-                world["faults"].append(_fault(err, scope))
+                # The collector sends LookupAttribute.1 = ServiceName:AasSub and .2 = User:<name>
+                # (a key pair the LookupEvents FAQ lists), so the user's name is the second value.
+                _add(world["faults"], _fault(err, {"LookupAttribute.2.Value": name}))
             for ev in ident.get("signin_events", []):
-                events[ev["event_id"]] = {
-                    "region": ev["storage_region"], "eventId": ev["event_id"], "eventName": "ConsoleSignin",
-                    "eventType": "ConsoleSignin", "eventTime": ev["event_time"], "serviceName": "AasSub",
-                    "sourceIpAddress": ev.get("source_ip"),
-                    "userIdentity": {"type": ev["identity_type"], "userName": ev["user_name"],
-                                     "principalId": ident["user_id"]}}
+                events[ev["event_id"]] = _signin(world, ident, ev)
     world["ram_users"] = list(users.values())
+    for ev in DECOYS:
+        events.setdefault(ev["eventId"], {**ev, "userIdentity": {**ev["userIdentity"], "accountId": world["account_id"]}})
     for ev in events.values():
         region = world["regions"].setdefault(ev["region"], {"actiontrail": {"trails": [], "events": []}})
         region["actiontrail"]["events"].append({k: v for k, v in ev.items() if k != "region"})
+
+
+# Events of the tenant that no scheduling identity made, so none may be blamed for them: another user's
+# console sign-in, and an API call made with the AccessKey of a scheduling identity (not a logon).
+DECOYS = [
+    {"region": "ap-southeast-1", "eventId": "evt-decoy-1", "eventName": "ConsoleSignin", "eventType": "ConsoleSignin",
+     "eventTime": "2026-11-25T09:30:00Z", "eventSource": "signin.aliyun.com", "serviceName": "AasSub",
+     "sourceIpAddress": "203.0.113.20", "userIdentity": {"type": "ram-user", "userName": "analyst_jane",
+                                                         "principalId": "270000000000050"}},
+    {"region": "cn-hangzhou", "eventId": "evt-decoy-2", "eventName": "GetProject", "eventType": "ApiCall",
+     "eventTime": "2026-11-26T02:00:00Z", "eventSource": "dataworks.cn-hangzhou.aliyuncs.com",
+     "serviceName": "dataworks-public", "sourceIpAddress": "100.104.0.8",
+     "userIdentity": {"type": "ram-user", "userName": "etl_runner", "principalId": "270000000000002"}},
+]
+
+
+def _ram_user(user: Dict[str, Any]) -> Dict[str, Any]:
+    """A user whose LastLoginDate is empty or null never logged on with a password: the world user
+    has none, and GetUser serves "" for it."""
+    return {k: v for k, v in user.items() if v is not None and not (k == "LastLoginDate" and v == "")}
+
+
+def _signin(world: Dict[str, Any], ident: Dict[str, Any], ev: Dict[str, Any]) -> Dict[str, Any]:
+    """The documented RAM-user ConsoleSignin record (doc 286977): serviceName AasSub, eventName and
+    eventType ConsoleSignin, eventSource signin.aliyun.com, userIdentity.userName the RAM user. Other
+    events of the sign-in service (ConsoleSignout) have the same shape under their own name."""
+    name = ev.get("event_name") or "ConsoleSignin"
+    return {"region": ev["storage_region"], "eventId": ev["event_id"], "eventName": name,
+            "eventType": name, "eventTime": ev["event_time"], "eventSource": "signin.aliyun.com",
+            "serviceName": "AasSub", "sourceIpAddress": ev.get("source_ip"),
+            "userIdentity": {"type": ev["identity_type"], "userName": ev["user_name"],
+                             "principalId": ident["user_id"], "accountId": world["account_id"]}}
 
 
 def build(evidence: Dict[str, Any]) -> Dict[str, Any]:
