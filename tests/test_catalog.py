@@ -10,7 +10,8 @@ from dwdiag.checks import load_all
 from dwdiag.models.findings import Category
 from dwdiag.settings import Settings
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "diagnostic-items.md"
+# The project's own copy of the item contract, inside the checkout.
+SPEC = Path(__file__).resolve().parents[1] / "docs" / "diagnostic-items.md"
 
 
 def spec_items() -> dict[str, tuple[str, str]]:
