@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from dwdiag import catalog
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 

@@ -17,7 +17,7 @@ def loaded_after(statement: str) -> set[str]:
 
 
 def test_rules_runner_and_store_load_no_network_code():
-    loaded = loaded_after("import dwdiag.checks, dwdiag.runner, dwdiag.store.layout; dwdiag.checks.load_all()")
+    loaded = loaded_after("import dwdiag.checks, dwdiag.evaluate, dwdiag.store.layout; dwdiag.checks.load_all()")
     assert not loaded & set(NETWORK)
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from dwdiag.models.findings import Category
 from dwdiag.publisher import publish_run
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dwdiag.models.findings import Category
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore, open_store
 from dwdiag.store.layout import publish

@@ -17,7 +17,8 @@ from dwdiag.errors import UserError, describe_validation
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.render import findings_report, items_table
-from dwdiag.runner import RunResult, evaluate
+from dwdiag.evaluate import evaluate
+from dwdiag.models.run import RunResult
 from dwdiag.settings import ENV_PREFIX, Settings, unknown_environment_settings
 from dwdiag.store import open_store, store_from_settings
 from dwdiag.publisher import publish_run
@@ -211,7 +212,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     """Run a category on the deployed functions (aliyun-fc2) and print what they answer."""
     from dwdiag.clients import Credentials
     from dwdiag.fc.fanout import Target, fc_endpoint, invoke
-    from dwdiag.runner import new_run_id, utcnow
+    from dwdiag.models.run import new_run_id, utcnow
     from dwdiag.scan import Sweep
 
     settings = load_settings()

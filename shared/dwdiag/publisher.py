@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from dwdiag.diff import Diff, compare
 from dwdiag.models.findings import Category, Finding, Status
 from dwdiag.redact import redact_text
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.settings import Settings
 from dwdiag.store import Store, StoreError
 from dwdiag.store.layout import latest_key, publish, report_key, run_prefix

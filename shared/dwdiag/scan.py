@@ -18,7 +18,8 @@ from dwdiag.collectors.region import collect_region, pool_sizes
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
-from dwdiag.runner import RunResult, evaluate, utcnow
+from dwdiag.evaluate import evaluate
+from dwdiag.models.run import RunResult, utcnow
 from dwdiag.settings import PRODUCTS, Settings
 from dwdiag.store import Store
 

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from dwdiag.checks import load_all
 from dwdiag.models.findings import Category
-from dwdiag.runner import evaluate_category
+from dwdiag.evaluate import evaluate_category
 from dwdiag.settings import Settings
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
@@ -82,6 +82,6 @@ def only(outcomes):
 
 
 def findings_json(evidence, category: Category, settings: Optional[Settings] = None) -> tuple[list, str]:
-    """Run the whole category through the runner; return the findings and their public JSON."""
+    """Run the whole category through evaluation; return the findings and their public JSON."""
     found = evaluate_category(evidence, category, REGION, settings or Settings(), NOW)
     return found, json.dumps([f.public() for f in found], ensure_ascii=False)

@@ -961,9 +961,9 @@ def test_unknown_developer_is_not_reported_as_an_unknown_deployer():
     assert "deployer is not recorded" not in o.result and "develop" in o.result.split("unknown:")[1]
 
 
-# --- through the runner -----------------------------------------------------------------------
+# --- through evaluation -----------------------------------------------------------------------
 
-def test_runner_findings_carry_no_secret_and_no_rule_crashes():
+def test_evaluated_findings_carry_no_secret_and_no_rule_crashes():
     ws = prod_ws(
         members=[member(BOB, "bob", ADMIN, DEPLOY)],
         compute_resources=[

@@ -435,7 +435,7 @@ def test_oss_applies_to_basic_mode_workspaces_too():
     assert statuses(run("datasource_oss_access_mode", evidence(ws))) == {"10002/oss_growth": "fail"}
 
 
-# --- through the runner: findings, and no secret in them ---------------------------------------
+# --- through evaluation: findings, and no secret in them ---------------------------------------
 
 SECRETS = ("Dev-Passw0rd!", "Prod-Passw0rd!", "OssAccessKeySecret-9", "Json-Str-Passw0rd", "Json-AK-Secret")
 

@@ -10,7 +10,7 @@ from dwdiag import catalog, compliance
 from dwdiag.cli import main
 from dwdiag.compliance import Control, Framework, MappingError
 from dwdiag.models.findings import Status
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.waivers import Waiver, apply_waivers
 from tests.test_cli import DEMO_EVIDENCE

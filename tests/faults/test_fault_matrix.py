@@ -27,7 +27,8 @@ from dwdiag.clients.retry import RetryPolicy
 from dwdiag.demo.live import DEMO_CREDENTIALS, demo_tenant, endpoints_for
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
-from dwdiag.runner import RunResult, evaluate
+from dwdiag.evaluate import evaluate
+from dwdiag.models.run import RunResult
 from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
 

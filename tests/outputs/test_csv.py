@@ -8,7 +8,7 @@ import io
 from dwdiag.diff import compare
 from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import csv_output
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 

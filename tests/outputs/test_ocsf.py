@@ -18,7 +18,7 @@ from dwdiag.cli import main
 from dwdiag.diff import compare
 from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import ocsf
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 REQUIRED_TOP = ("activity_id", "category_uid", "class_uid", "finding_info", "metadata", "severity_id", "time",

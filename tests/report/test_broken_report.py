@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import dwdiag.report
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import publish

@@ -15,7 +15,7 @@ from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerp
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
 from dwdiag.report import build_report
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from tests.report.conftest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from dwdiag.cli import demo_snapshot
 from dwdiag.models.findings import Category
 from dwdiag.report import LATEST_REPORT_KEY
 from dwdiag.report.history import HISTORY_KEY, KEEP, update_history
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import publish, report_key, run_prefix

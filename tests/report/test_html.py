@@ -15,7 +15,7 @@ from dwdiag.cli import demo_snapshot
 from dwdiag.report.html import build_report, content_security_policy, embed_json
 from dwdiag.report.script import JS
 from dwdiag.report.style import CSS
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from tests.report.test_browser import HOSTILE, _hostile_result
 

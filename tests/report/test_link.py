@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from dwdiag.cli import demo_snapshot
 from dwdiag.publisher import publish_run, report_location
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import report_key

@@ -8,7 +8,7 @@ import pytest
 
 from dwdiag.cli import demo_snapshot
 from dwdiag.models.findings import Category
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.store.layout import publish

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dwdiag.models.findings import RiskLevel, Status
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 

@@ -11,7 +11,7 @@ from dwdiag import publisher
 from dwdiag.cli import main
 from dwdiag.models.findings import Status
 from dwdiag.publisher import publish_run
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.waivers import Waiver, apply_waivers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dwdiag.cli import main
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from tests.test_cli import DEMO_EVIDENCE
 from tests.waivers.conftest import waiver_yaml

@@ -1,7 +1,7 @@
 """Rules: one pure function per item, (evidence, settings, now) -> outcomes. No network, no clock.
 
-A rule decides the status and writes the result sentence; the runner adds what the catalog and the
-settings know (risk level, suggestion, fingerprint) to make a Finding.
+A rule decides the status and writes the result sentence; evaluation (dwdiag.evaluate) adds what the
+catalog and the settings know (risk level, suggestion, fingerprint) to make a Finding.
 """
 
 from __future__ import annotations

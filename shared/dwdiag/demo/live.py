@@ -15,7 +15,7 @@ from dwdiag.clients import Credentials
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
 

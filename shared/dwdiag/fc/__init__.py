@@ -20,7 +20,7 @@ from dwdiag.errors import UserError, describe_validation
 from dwdiag.fc import logs
 from dwdiag.fc.events import Payload, Shard, TimerEvent, parse_event
 from dwdiag.models.findings import Category
-from dwdiag.runner import new_run_id
+from dwdiag.models.run import new_run_id
 from dwdiag.settings import Settings
 
 log = logging.getLogger("dwdiag.fc")

@@ -11,7 +11,7 @@ from dwdiag.fc.events import Payload, Shard
 from dwdiag.models.findings import Category, Finding
 from dwdiag.outputs import write_run_outputs
 from dwdiag.publisher import publish_run
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
 from dwdiag.store import Store, store_from_settings

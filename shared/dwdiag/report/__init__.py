@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from dwdiag.report.history import HISTORY_KEY, update_history
 from dwdiag.report.html import HTML_CONTENT_TYPE, build_report, iter_report_parts
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.store import Store
 
 log = logging.getLogger(__name__)

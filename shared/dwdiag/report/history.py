@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from dwdiag.models.findings import RiskLevel, Status
 from dwdiag.models.summary import Counts
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.store import Store, StoreError
 
 log = logging.getLogger(__name__)

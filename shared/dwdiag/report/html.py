@@ -20,7 +20,7 @@ from dwdiag import catalog
 from dwdiag.models.findings import Category
 from dwdiag.report.script import JS
 from dwdiag.report.style import CSS
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 _MARKER = re.compile(r"@(CSP|TITLE|CSS|DATA|JS)@")

@@ -22,7 +22,7 @@ from dwdiag.models.packed import Packed
 from dwdiag.outputs import write_run_outputs
 from dwdiag.redact import redact
 from dwdiag.report import LATEST_REPORT_KEY, REPORT_NAME, write_run_report
-from dwdiag.runner import RunResult
+from dwdiag.models.run import RunResult
 from dwdiag.store import Store, stream
 
 

@@ -9,7 +9,7 @@ import pytest
 from dwdiag.checks import RULES
 from dwdiag.models.findings import Category, Status, fingerprint
 from dwdiag.models.snapshot import EvidenceSnapshot
-from dwdiag.runner import evaluate
+from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 FIELDS = ["item_id", "category", "status", "risk_level", "region", "object_type", "object_id", "object_name",

@@ -1,17 +1,16 @@
-"""The runner: evaluate chosen categories of an evidence snapshot into findings and a summary."""
+"""Evaluation: the rules of the chosen categories over an evidence snapshot, into findings and a summary."""
 
 from __future__ import annotations
 
 import logging
-import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from dwdiag import catalog
 from dwdiag.catalog import ItemMeta
 from dwdiag.checks import Outcome, everything, load_all
 from dwdiag.models.findings import Category, Finding, Status, fingerprint
+from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import CategoryEvidence, EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
 from dwdiag.redact import redact, redact_text
@@ -21,27 +20,6 @@ log = logging.getLogger(__name__)
 
 # When two outcomes land on one object (a duplicate name in an API answer), the worse one is kept.
 SEVERITY = {Status.fail: 4, Status.error: 3, Status.manual: 2, Status.passed: 1, Status.not_applicable: 0}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def new_run_id(started_at: datetime) -> str:
-    return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    snapshot: EvidenceSnapshot
-    findings: list[Finding]
-    summary: RunSummary
-    categories: list[Category] = field(default_factory=list)
-
-    def document(self) -> dict:
-        """The public JSON document of `dwdiag scan/evaluate/demo --format json`."""
-        return {"run_id": self.run_id, "findings": [f.public() for f in self.findings]}
 
 
 def to_finding(meta: ItemMeta, settings: Settings, region: str, outcome: Outcome) -> Finding:
