@@ -12,9 +12,7 @@ import pytest
 
 from dwdiag import catalog
 from dwdiag.cli import demo_snapshot
-from dwdiag.report.html import build_report, content_security_policy, embed_json
-from dwdiag.report.script import JS
-from dwdiag.report.style import CSS
+from dwdiag.report.html import CSS, JS, build_report, content_security_policy, embed_json
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from tests.report.test_browser import HOSTILE, _hostile_result

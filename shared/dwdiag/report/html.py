@@ -4,6 +4,11 @@ Nothing on the page is fetched: the stylesheet and the script are inline and all
 a Content-Security-Policy that forbids every network source, so even markup smuggled in by a tenant
 string could load nothing and run nothing. The run's data travels as JSON in a non-executable
 <script type="application/json"> block with `<`, `>` and `&` escaped, so no tenant string can close it.
+
+The script and the stylesheet are package data, dwdiag/report/assets/report.js and report.css, read once
+through importlib.resources and inlined exactly as stored; their CSP hashes are taken from those same strings.
+The script builds every element with createElement and textContent, so tenant strings (object names, results,
+evidence) never pass through an HTML parser; its only links are the catalog's https documentation pages.
 """
 
 from __future__ import annotations
@@ -14,15 +19,25 @@ import html
 import itertools
 import json
 import re
+from importlib import resources
 from typing import Any, Iterable, Iterator, Optional
 
 from dwdiag import catalog
 from dwdiag.models.findings import Category
-from dwdiag.report.script import JS
-from dwdiag.report.style import CSS
 from dwdiag.models.run import RunResult
 
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+ASSETS = "dwdiag.report.assets"
+
+
+def read_asset(name: str) -> str:
+    """An asset's text exactly as stored: bytes decoded, no newline translation, so what is inlined (and
+    hashed) is the file's content."""
+    return resources.files(ASSETS).joinpath(name).read_bytes().decode("utf-8")
+
+
+JS = read_asset("report.js")
+CSS = read_asset("report.css")
 _MARKER = re.compile(r"@(CSP|TITLE|CSS|DATA|JS)@")
 
 PAGE = """<!DOCTYPE html>

@@ -1,11 +1,4 @@
-"""The report's script, inlined into the page and allowed by its hash in the Content-Security-Policy.
 
-It reads the run from the JSON data block and builds every element with createElement and textContent:
-tenant strings (object names, results, evidence) never pass through an HTML parser. The only links are
-the catalog's https documentation pages.
-"""
-
-JS = r"""
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("report-data").textContent);
@@ -301,4 +294,3 @@ JS = r"""
   apply();
   document.body.setAttribute("data-ready", "1");
 })();
-"""
