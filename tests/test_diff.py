@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dwdiag.diff import compare
+from dwdiag.publish.diff import compare
 from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerprint
 
 

@@ -1,4 +1,4 @@
-"""Layering: rules and the runner never load network code; the library never loads the emulator."""
+"""Layering: rules, evaluation and publishing never load network code; the library never loads the emulator."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ def loaded_after(statement: str) -> set[str]:
     return {m.split(".")[0] for m in json.loads(out)}
 
 
-def test_rules_runner_and_store_load_no_network_code():
-    loaded = loaded_after("import dwdiag.checks, dwdiag.evaluate, dwdiag.store.layout; dwdiag.checks.load_all()")
+def test_rules_evaluation_and_publishing_load_no_network_code():
+    loaded = loaded_after("import dwdiag.checks, dwdiag.evaluate, dwdiag.publish; dwdiag.checks.load_all()")
     assert not loaded & set(NETWORK)
 
 
-def test_scan_loads_the_sdks_only_when_it_calls_and_never_the_emulator():
-    loaded = loaded_after("import dwdiag.scan, dwdiag.collectors.region, dwdiag.cli")
+def test_the_sweep_loads_the_sdks_only_when_it_calls_and_never_the_emulator():
+    loaded = loaded_after("import dwdiag.sweep, dwdiag.collectors.region, dwdiag.cli, dwdiag.pipeline")
     assert "dwdiag_emulator" not in loaded
     assert "alibabacloud_tea_openapi" not in loaded, "SDKs are imported when a client is made, not at import"

@@ -71,7 +71,7 @@ def test_evidence_json_is_written_a_workspace_at_a_time_and_reads_as_the_whole(d
 
     from dwdiag.models.findings import Category
     from dwdiag.redact import redact
-    from dwdiag.store.layout import evidence_document
+    from dwdiag.publish.writer import evidence_document
 
     for region in demo.regions:
         for category in Category:

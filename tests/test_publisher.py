@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dwdiag.models.findings import Category
-from dwdiag.publisher import publish_run
+from dwdiag.pipeline import write_and_alert
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
@@ -18,7 +18,7 @@ def run(demo, store, max_admins: int, day: int):
     result = evaluate(demo, settings, categories=ONLY, regions=["cn-hangzhou"],
                       started_at=demo.collected_at + timedelta(days=day))
     sent: list[dict] = []
-    publish_run(store, result, settings, sender=sent.append)
+    write_and_alert(store, result, settings, send=sent.append)
     return result, sent
 
 

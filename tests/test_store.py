@@ -12,7 +12,7 @@ from dwdiag.models.findings import Category
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore, open_store
-from dwdiag.store.layout import publish
+from dwdiag.publish.writer import write_run
 
 
 class RecordingStore(LocalStore):
@@ -28,7 +28,7 @@ class RecordingStore(LocalStore):
 def test_layout_and_contents(tmp_path, demo):
     result = evaluate(demo, Settings())
     store = RecordingStore(tmp_path)
-    publish(store, result)
+    write_run(store, result)
     date = f"{result.summary.started_at:%Y-%m-%d}"
     run = tmp_path / "runs" / date / result.run_id
     for region in ("cn-hangzhou", "ap-southeast-1"):
@@ -50,7 +50,7 @@ def test_saved_evidence_reevaluates_to_the_same_findings(tmp_path, demo):
     from dwdiag.models.snapshot import EvidenceSnapshot
 
     result = evaluate(demo, Settings())
-    publish(LocalStore(tmp_path), result)
+    write_run(LocalStore(tmp_path), result)
     run = next((tmp_path / "runs").glob("*/*"))
     regions = []
     for region_dir in sorted(p for p in run.iterdir() if p.is_dir()):

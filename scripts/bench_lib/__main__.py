@@ -134,8 +134,7 @@ def main(argv: list[str]) -> int:
         endpoints = {p: {r: emu.url(r) for r in emu.endpoints} for p in ("dataworks", "maxcompute", "actiontrail",
                                                                       "ram", "sts")}
         config = {"regions": regions, "endpoints": endpoints, "credentials": ["AKIDbench", "benchSecret"],
-                  "now": emu.world.now, "mode": "ours", "cache_dir": str(work / "store"),
-                  "publish_dir": str(work / "store"),
+                  "now": emu.world.now, "mode": "ours", "store_dir": str(work / "store"),
                   "settings": {"qps_dataworks": args.qps_dataworks, "qps_maxcompute": args.qps_maxcompute,
                                "qps_actiontrail_lookup": args.qps_lookup, "qps_ram": args.qps_ram}}
         print(f"bench: {counts['workspaces']} workspaces, {counts['mc_projects']} MaxCompute projects; "
@@ -146,7 +145,7 @@ def main(argv: list[str]) -> int:
         print(f"bench: second sweep {second['wall_s']} s, {second['calls_total']} calls", file=sys.stderr)
         report.update(summarise(first, second, minimum, args))
         if args.baseline:
-            peer = run_sweep({**config, "mode": "peer", "cache_dir": None, "publish_dir": None})
+            peer = run_sweep({**config, "mode": "peer", "store_dir": None})
             report["baseline_peer"] = {**peer, "calls_by_family": by_family(peer["calls"]),
                                        "how": "one pool of 10 threads, no client rate limit, one immediate retry"}
             print(f"bench: peer baseline {peer['wall_s']} s, {peer['throttled_total']} throttled, "

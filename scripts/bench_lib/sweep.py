@@ -1,8 +1,9 @@
 """One sweep in its own process, so its peak memory is its own: `python -m scripts.bench_lib.sweep CONFIG_JSON`.
 
-Prints one JSON object: wall time, calls and throttled answers per action, error results, peak RSS;
-with "publish_dir", the run is then published there (no alert) the way a handler would, and the
-peak RSS after publishing is reported beside the sweep's own.
+Prints one JSON object: wall time, calls and throttled answers per action, error results, peak RSS.
+The run goes through pipeline.run like every entry point; with "store_dir" it is also written there
+(no alert) the way a handler would, and the peak RSS after publishing is reported beside the sweep's
+own (read when the pipeline says the evaluation is done).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import sys
 import time
 from datetime import datetime
 
+from dwdiag import pipeline
 from dwdiag.clients import Credentials
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.models.findings import Status
-from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
+from dwdiag.sweep import Sweep
 
 PEER_POOL = 10  # Prowler's Alibaba provider: 10 threads, one retry
 
@@ -31,25 +33,28 @@ def main(config: dict) -> dict:
                       peer_pool=PEER_POOL)
     else:
         sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"])
-    store = LocalStore(config["cache_dir"]) if config.get("cache_dir") else None
+    # The store keeps the run and the evidence cache the next sweep reads, as in a handler.
+    store = LocalStore(config["store_dir"]) if config.get("store_dir") else None
+    marks: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        marks[name] = time.perf_counter()
+        if name == "evaluated":
+            marks["peak_rss_mb"] = peak_rss_mb()
+
     started = time.perf_counter()
-    result = scan(settings, sweep=sweep, now=datetime.fromisoformat(config["now"].replace("Z", "+00:00")),
-                  cache_store=store)
-    wall = time.perf_counter() - started
+    result = pipeline.run(settings, source="bench", sweep=sweep, store=store, phase=phase,
+                          now=datetime.fromisoformat(config["now"].replace("Z", "+00:00")))
     out = {
-        "wall_s": round(wall, 2),
+        "wall_s": round(marks["evaluated"] - started, 2),
         "calls": result.summary.calls, "calls_total": sum(result.summary.calls.values()),
         "throttled": result.summary.throttled, "throttled_total": sum(result.summary.throttled.values()),
         "errors": sum(1 for f in result.findings if f.status is Status.error),
         "findings": len(result.findings),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": marks["peak_rss_mb"],
     }
-    if config.get("publish_dir"):
-        from dwdiag.publisher import publish_run
-
-        started = time.perf_counter()
-        publish_run(LocalStore(config["publish_dir"]), result, settings, alerts=False)
-        out["publish_s"] = round(time.perf_counter() - started, 2)
+    if store is not None:
+        out["publish_s"] = round(marks["published"] - marks["evaluated"], 2)
         out["peak_rss_with_publish_mb"] = peak_rss_mb()
     return out
 

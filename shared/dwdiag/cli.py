@@ -5,25 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from pydantic import ValidationError
 
-from dwdiag import catalog
+from dwdiag import catalog, pipeline
 from dwdiag.errors import UserError, describe_validation
-from dwdiag.models.findings import Category
-from dwdiag.models.snapshot import EvidenceSnapshot
-from dwdiag.render import findings_report, items_table
 from dwdiag.evaluate import evaluate
-from dwdiag.models.run import RunResult
+from dwdiag.models.findings import Category
+from dwdiag.models.run import RunResult, new_run_id, utcnow
+from dwdiag.models.snapshot import EvidenceSnapshot
+from dwdiag.publish import layout
+from dwdiag.render import findings_report, items_table
 from dwdiag.settings import ENV_PREFIX, Settings, unknown_environment_settings
-from dwdiag.store import open_store, store_from_settings
-from dwdiag.publisher import publish_run
-from dwdiag.store.layout import run_prefix
-from dwdiag.waivers import apply_waivers
+from dwdiag.store import Store, open_store, store_from_settings
 
 DEMO_OUTPUT = "dwdiag-output"
 CATEGORIES = [c.value for c in Category]
@@ -78,17 +77,8 @@ def _parse_now(value: Optional[str]) -> Optional[datetime]:
     return moment
 
 
-def _emit(result: RunResult, args: argparse.Namespace, settings: Optional[Settings] = None,
-          alerts: bool = False, sender=None) -> None:
-    keys: list[str] = []
-    settings = settings or Settings()
-    where = args.output or (f"oss://{settings.oss_bucket}/{settings.oss_prefix}" if settings.oss_bucket else None)
-    try:
-        store = store_from_settings(settings, args.output)
-        if store is not None:
-            keys = publish_run(store, result, settings, alerts=alerts, sender=sender).keys
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot write results to {where}: {exc}") from None
+def _print(result: RunResult, args: argparse.Namespace, store: Optional[Store] = None) -> None:
+    """The run on standard output in the chosen format; where it was written, on standard error."""
     if args.format == "json":
         json.dump(result.document(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -105,8 +95,19 @@ def _emit(result: RunResult, args: argparse.Namespace, settings: Optional[Settin
     else:
         print(findings_report(result.findings, result.summary, show_all=args.all))
     sys.stdout.flush()
-    if keys:
-        print(f"dwdiag: wrote {len(keys)} objects under {store.location(run_prefix(result))}", file=sys.stderr)
+    if store is not None:
+        where = store.location(layout.run_prefix(result.run_id, result.summary.started_at))
+        print(f"dwdiag: wrote the run under {where}", file=sys.stderr)
+
+
+@contextmanager
+def _writing(settings: Settings, output: Optional[str]) -> Iterator[None]:
+    """A store that cannot be written is told as one line."""
+    try:
+        yield
+    except OSError as exc:
+        where = output or (f"oss://{settings.oss_bucket}/{settings.oss_prefix}" if settings.oss_bucket else "")
+        raise UserError(f"cannot write results to {where}: {exc}") from None
 
 
 def cmd_items(args: argparse.Namespace) -> int:
@@ -121,16 +122,17 @@ def cmd_items(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     settings = load_settings()
     snapshot = load_snapshot(args.evidence)
-    categories = [Category(c) for c in args.category] or None
     waivers = load_waivers_for(args, settings)
-    result = evaluate(snapshot, settings, categories=categories, regions=args.region or None,
-                      now=_parse_now(args.now))
-    apply_waivers(result, waivers)
-    _emit(result, args, settings)  # a re-evaluation never alerts
+    store = _output_store(settings, args.output)
+    with _writing(settings, args.output):  # a re-evaluation never alerts
+        result = pipeline.run(settings, source="evaluate", snapshot=snapshot, regions=args.region or None,
+                              categories=[Category(c) for c in args.category] or None, now=_parse_now(args.now),
+                              waivers=waivers, store=store)
+    _print(result, args, store)
     return 0
 
 
-def _store_or_error(settings: Settings, output: Optional[str]):
+def _output_store(settings: Settings, output: Optional[str]) -> Optional[Store]:
     try:
         return store_from_settings(settings, output)
     except (OSError, ValueError) as exc:
@@ -157,16 +159,20 @@ class Progress:
 def cmd_scan(args: argparse.Namespace) -> int:
     settings = load_settings()
     waivers = load_waivers_for(args, settings)  # a bad waiver file stops the run before any API call
-    from dwdiag.scan import scan
+    from dwdiag.alert.deliver import dingtalk_sender
+    from dwdiag.sweep import Sweep
 
+    store = _output_store(settings, args.output)
     progress = Progress(args.format == "table")
     try:
-        result = scan(settings, regions=args.region or None, categories=[Category(c) for c in args.category] or None,
-                      progress=progress, cache_store=_store_or_error(settings, args.output))
+        with _writing(settings, args.output):
+            result = pipeline.run(settings, source="scan", sweep=Sweep(settings), regions=args.region or None,
+                                  categories=[Category(c) for c in args.category] or None, waivers=waivers,
+                                  store=store, send=None if args.no_alert else dingtalk_sender(settings),
+                                  progress=progress)
     finally:
         progress.clear()
-    apply_waivers(result, waivers)
-    _emit(result, args, settings, alerts=not args.no_alert)
+    _print(result, args, store)
     return 0
 
 
@@ -178,42 +184,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.format == "table":
             print("dwdiag demo: datasource_access_control runs in strict mode here (the default is manual); "
                   "set DWDIAG_DATASOURCE_ACCESS_STRICT=false to see the default.", file=sys.stderr)
+    from dwdiag.alert.preview import preview_sender
     from dwdiag.demo.live import run_demo
 
     waivers = load_waivers_for(args, settings)
+    store = _output_store(settings, args.output)
+    run_id = new_run_id(utcnow())
+    # The demo has no robot to talk to: the message it would send is written beside the run instead.
+    send = None if args.no_alert or store is None else preview_sender(store, layout.run_prefix(run_id))
     progress = Progress(args.format == "table")
     try:
-        result = run_demo(settings, [Category(c) for c in args.category] or None, progress=progress,
-                          cache_store=_store_or_error(settings, args.output))
+        with _writing(settings, args.output):
+            result = run_demo(settings, store=store, categories=[Category(c) for c in args.category] or None,
+                              waivers=waivers, send=send, run_id=run_id, progress=progress)
     finally:
         progress.clear()
-    apply_waivers(result, waivers)
-    # The demo has no robot to talk to: the message it would send is written beside the run instead.
-    preview = None if args.no_alert or not args.output else _preview_writer(args.output, result)
-    _emit(result, args, settings, alerts=preview is not None, sender=preview)
+    _print(result, args, store)
     return 0
-
-
-def _preview_writer(output: str, result: RunResult):
-    store = open_store(output)
-
-    def write(body: dict) -> None:
-        key = f"{run_prefix(result)}/dingtalk-preview"
-        sent = store.read(f"{key}.json") or {"messages": []}
-        sent["messages"].append(body)
-        store.write(f"{key}.json", sent)
-        texts = [m.get("markdown", {}).get("text", "") for m in sent["messages"]]
-        store.write_text(f"{key}.md", "\n\n---\n\n".join(texts) + "\n", "text/markdown; charset=utf-8")
-
-    return write
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
     """Run a category on the deployed functions (aliyun-fc2) and print what they answer."""
     from dwdiag.clients import Credentials
     from dwdiag.fc.fanout import Target, fc_endpoint, invoke
-    from dwdiag.models.run import new_run_id, utcnow
-    from dwdiag.scan import Sweep
+    from dwdiag.sweep import Sweep
 
     settings = load_settings()
     credentials = Credentials.from_environment()
@@ -251,7 +245,7 @@ def load_waivers_for(args: argparse.Namespace, settings: Settings) -> list:
 def _findings_from(args: argparse.Namespace, settings: Settings, waivers: list) -> tuple[list, str]:
     """The findings to lint or report on: an evidence file re-evaluated, a store's latest/, or the demo."""
     if getattr(args, "store", None):
-        from dwdiag.stored import latest_findings
+        from dwdiag.publish.read import latest_findings
 
         try:
             findings, runs = latest_findings(open_store(args.store, settings), args.region or None)
@@ -259,8 +253,7 @@ def _findings_from(args: argparse.Namespace, settings: Settings, waivers: list) 
             raise UserError(f"cannot read {args.store}: {exc}") from None
         return findings, f"run {', '.join(runs)} in {args.store}"
     snapshot = load_snapshot(args.evidence) if args.evidence else demo_snapshot()
-    result = evaluate(snapshot, settings, regions=args.region or None)
-    apply_waivers(result, waivers)
+    result = evaluate(snapshot, settings, regions=args.region or None, waivers=waivers)
     return result.findings, (f"the evidence {args.evidence}" if args.evidence else "the demo evidence")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 from dwdiag import catalog
 from dwdiag.catalog import ItemMeta
@@ -15,6 +15,7 @@ from dwdiag.models.snapshot import CategoryEvidence, EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
 from dwdiag.redact import redact, redact_text
 from dwdiag.settings import Settings
+from dwdiag.waivers import Waiver, apply_waivers
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,10 @@ def _outcomes(meta: ItemMeta, fn, evidence, region: str, settings: Settings, now
 
 def evaluate(snapshot: EvidenceSnapshot, settings: Settings, *, categories: Optional[list[Category]] = None,
              regions: Optional[list[str]] = None, now: Optional[datetime] = None, source: str = "evaluate",
-             run_id: Optional[str] = None, started_at: Optional[datetime] = None) -> RunResult:
-    """Evaluate a snapshot. `now` defaults to when the evidence was collected, so a re-run agrees."""
+             run_id: Optional[str] = None, started_at: Optional[datetime] = None,
+             waivers: Sequence[Waiver] = ()) -> RunResult:
+    """Evaluate a snapshot, with the waivers that hold on the day evaluated for. `now` defaults to when
+    the evidence was collected, so a re-run agrees."""
     started = started_at or utcnow()
     now = now or snapshot.collected_at
     categories = list(categories or settings.categories)
@@ -76,6 +79,8 @@ def evaluate(snapshot: EvidenceSnapshot, settings: Settings, *, categories: Opti
         for category in categories:
             findings += evaluate_category(region_ev.for_category(category), category, region_ev.region,
                                           settings, now)
+    if waivers:
+        apply_waivers(findings, list(waivers), now.date())
     run_id = run_id or new_run_id(started)
     summary = RunSummary.build(
         findings, run_id=run_id, source=source, started_at=started, finished_at=utcnow(), evaluated_at=now,

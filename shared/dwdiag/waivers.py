@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -120,14 +120,6 @@ def parse_waivers(text: str, name: str = "waivers") -> list[Waiver]:
     return waivers
 
 
-def validate_waivers(raw: Iterable[Any], name: str = "the payload's waivers") -> list[Waiver]:
-    """The same schema for waivers that arrive as data (the FC payload)."""
-    try:
-        return WaiverFile.model_validate({"waivers": list(raw)}).waivers
-    except ValidationError as exc:
-        raise WaiverError(_one_line(_describe(exc, name, None))) from None
-
-
 def _describe(exc: ValidationError, name: str, root: Any) -> str:
     # A misspelt key also makes its field "missing": name the misspelling, which says what to fix.
     errors = sorted(exc.errors(include_url=False), key=lambda e: e.get("type") != "extra_forbidden")
@@ -180,16 +172,11 @@ def find_waiver(waivers: list[Waiver], finding: Finding, on: date) -> Optional[t
     return hits[0] if hits else None
 
 
-def apply_waivers(result: Any, waivers: list[Waiver], on: Optional[date] = None) -> int:
-    """Mark the waived findings of a RunResult in place and count the summary again; returns how many.
-
-    `on` defaults to the day the rules were evaluated for, so a re-evaluation of old evidence judges
-    the waivers as they stood then."""
-    if not waivers:
-        return 0
-    on = on or result.summary.evaluated_at.date()
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], on: date) -> int:
+    """Mark the waived findings in place; returns how many. `on` is the day the rules were evaluated
+    for, so a re-evaluation of old evidence judges the waivers as they stood then."""
     count = 0
-    for finding in result.findings:
+    for finding in findings:
         hit = find_waiver(waivers, finding, on)
         if hit is None:
             continue
@@ -198,7 +185,6 @@ def apply_waivers(result: Any, waivers: list[Waiver], on: Optional[date] = None)
         finding.waiver = AppliedWaiver(reason=waiver.reason, owner=waiver.owner, expires=waiver.expires,
                                        matched_by=how)
         count += 1
-    result.summary.recount(result.findings)
     return count
 
 

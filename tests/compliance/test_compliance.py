@@ -12,7 +12,7 @@ from dwdiag.compliance import Control, Framework, MappingError
 from dwdiag.models.findings import Status
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
-from dwdiag.waivers import Waiver, apply_waivers
+from dwdiag.waivers import Waiver
 from tests.test_cli import DEMO_EVIDENCE
 
 MLPS, CIS = "mlps-2.0-level3", "cis-alibaba-cloud"
@@ -50,11 +50,11 @@ def test_validation_catches_bad_mappings():
 
 
 def test_coverage_counts(demo):
-    result = evaluate(demo, Settings())
     fw = compliance.find_framework("mlps")
-    manual = next(f for f in result.findings if f.status is Status.manual and f.item_id == "datasource_access_control")
-    apply_waivers(result, [Waiver(fingerprint=manual.fingerprint, reason="attested", owner="ops",
-                                  expires="2999-01-01")])
+    manual = next(f for f in evaluate(demo, Settings()).findings
+                  if f.status is Status.manual and f.item_id == "datasource_access_control")
+    result = evaluate(demo, Settings(), waivers=[Waiver(fingerprint=manual.fingerprint, reason="attested",
+                                                        owner="ops", expires="2999-01-01")])
     rows = {r["id"]: r for r in compliance.coverage(fw, result.findings)}
     control = next(c for c in fw.controls if c.id == "8.1.4.2")
     mine = [f for f in result.findings if f.item_id in control.items]

@@ -29,7 +29,8 @@ from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.evaluate import evaluate
 from dwdiag.models.run import RunResult
-from dwdiag.scan import Sweep, scan
+from dwdiag import pipeline
+from dwdiag.sweep import Sweep
 from dwdiag.settings import Settings
 
 from tests.alert.receiver import TOO_FAST_NEW
@@ -110,7 +111,7 @@ def run(emulator, category: str, *, endpoints: dict | None = None, attempts: int
     settings = Settings(regions=list(emulator.endpoints), categories=[category], deadline_seconds=deadline, **FAST)
     sweep = Sweep(settings, DEMO_CREDENTIALS, endpoints or endpoints_for(emulator),
                   retry=lambda d: RetryPolicy(deadline=d, base_delay=0.001, max_attempts=attempts))
-    return scan(settings, regions=list(emulator.endpoints), categories=[Category(category)], sweep=sweep,
+    return pipeline.run(settings, source="scan", regions=list(emulator.endpoints), categories=[Category(category)], sweep=sweep,
                 now=WORLD_NOW)
 
 
@@ -205,7 +206,7 @@ def test_fault(emu, expected, clean_calls, monkeypatch, api: Api, fault: Fault):
     else:
         inject(emu, api, fault, clean_calls)
     if fault.name == "read_timeout":
-        monkeypatch.setattr("dwdiag.scan.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
+        monkeypatch.setattr("dwdiag.sweep.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
     started = time.monotonic()
     try:
         result = run(emu, api.category, endpoints=endpoints, attempts=6 if fault.name == "throttle_storm" else 3)
@@ -240,7 +241,7 @@ def test_preflight_fault_stops_with_one_line_or_changes_nothing(emu, expected, m
     tally.PREFLIGHT_RAN.add(("sts:GetCallerIdentity", fault.name))
     endpoints, proxies = _sts(emu, fault)
     if fault.name == "read_timeout":
-        monkeypatch.setattr("dwdiag.scan.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
+        monkeypatch.setattr("dwdiag.sweep.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
     started = time.monotonic()
     try:
         result = run(emu, "platform_config", endpoints=endpoints)
@@ -265,7 +266,7 @@ def test_rejected_credentials_stop_the_run_with_one_line(emu):
     sweep = Sweep(settings, Credentials("AKIDdemo", "wrong-secret"), endpoints_for(emu),
                   retry=lambda d: RetryPolicy(deadline=d, base_delay=0.001, max_attempts=2))
     with pytest.raises(UserError) as caught:
-        scan(settings, regions=list(emu.endpoints), sweep=sweep, now=WORLD_NOW)
+        pipeline.run(settings, source="scan", regions=list(emu.endpoints), sweep=sweep, now=WORLD_NOW)
     assert "\n" not in str(caught.value) and "credentials were rejected" in str(caught.value)
     assert "wrong-secret" not in str(caught.value)
 
@@ -273,7 +274,7 @@ def test_rejected_credentials_stop_the_run_with_one_line(emu):
 def test_a_deadline_bounds_a_run_whose_every_call_stalls(emu, monkeypatch):
     """Every DataWorks call answers after 1.2 s (past a 0.4 s read timeout): the run stops at its
     deadline and what was left is `error` naming the deadline or the failed call, never a pass."""
-    monkeypatch.setattr("dwdiag.scan.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
+    monkeypatch.setattr("dwdiag.sweep.Session", functools.partial(Session, timeouts_ms=SHORT_TIMEOUTS))
     emu.add_fault(product="dataworks", kind="latency", latency_ms=1200)
     started = time.monotonic()
     result = run(emu, "data_production", deadline=2.0, attempts=50)

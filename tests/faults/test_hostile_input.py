@@ -249,14 +249,15 @@ def _sweep(emulator, category: str):
     from dwdiag.clients.retry import RetryPolicy
     from dwdiag.demo.live import DEMO_CREDENTIALS, endpoints_for
     from dwdiag.models.findings import Category
-    from dwdiag.scan import Sweep, scan
+    from dwdiag import pipeline
+    from dwdiag.sweep import Sweep
 
     from tests.live.conftest import WORLD_NOW
 
     s = Settings(regions=["cn-hangzhou"], categories=[category], qps_dataworks=1000, deadline_seconds=20)
     sweep = Sweep(s, DEMO_CREDENTIALS, endpoints_for(emulator),
                   retry=lambda d: RetryPolicy(deadline=d, base_delay=0.0005, max_attempts=2))
-    return scan(s, regions=["cn-hangzhou"], categories=[Category(category)], sweep=sweep, now=WORLD_NOW)
+    return pipeline.run(s, source="scan", regions=["cn-hangzhou"], categories=[Category(category)], sweep=sweep, now=WORLD_NOW)
 
 
 ANSWER_TARGETS = {
@@ -331,13 +332,14 @@ def test_a_lone_surrogate_in_a_tenant_name_does_not_crash_the_run():
     with emulator.running():
         from dwdiag.clients.retry import RetryPolicy
         from dwdiag.models.findings import Category
-        from dwdiag.scan import Sweep, scan
+        from dwdiag import pipeline
+        from dwdiag.sweep import Sweep
 
         from tests.live.conftest import WORLD_NOW
 
         s = Settings(regions=["cn-hangzhou"], categories=["data_transmission"], qps_dataworks=1000)
         sweep = Sweep(s, DEMO_CREDENTIALS, endpoints_for(emulator),
                       retry=lambda d: RetryPolicy(deadline=d, base_delay=0.001, max_attempts=2))
-        result = scan(s, regions=["cn-hangzhou"], categories=[Category.data_transmission], sweep=sweep,
+        result = pipeline.run(s, source="scan", regions=["cn-hangzhou"], categories=[Category.data_transmission], sweep=sweep,
                       now=WORLD_NOW)
     assert any(f.item_id == "datasource_env_isolation" for f in result.findings)

@@ -107,8 +107,8 @@ def cloud(emu, moto, monkeypatch, tmp_path):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("FC_REGION", raising=False)
-    monkeypatch.setattr("dwdiag.scan.utcnow", lambda: WORLD_NOW)
-    monkeypatch.setattr("dwdiag.scan.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=2))
+    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
+    monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=2))
     dingtalk.reset_windows()
 
     def objects(prefix: str = "") -> dict[str, Any]:

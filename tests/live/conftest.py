@@ -11,7 +11,8 @@ from dwdiag.clients.retry import RetryPolicy
 from dwdiag.demo.live import DEMO_CREDENTIALS, demo_tenant, endpoints_for
 from dwdiag.evaluate import evaluate
 from dwdiag.models.run import RunResult
-from dwdiag.scan import Sweep, scan
+from dwdiag import pipeline
+from dwdiag.sweep import Sweep
 from dwdiag.settings import Settings
 
 WORLD_NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
@@ -41,7 +42,7 @@ def sweep(emulator, settings: Optional[Settings] = None, categories=None, **retr
     policy = {"base_delay": 0.001, "max_attempts": 3, **retry}
     s = Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emulator),
               retry=lambda deadline: RetryPolicy(deadline=deadline, **policy))
-    return scan(settings, regions=list(emulator.endpoints), categories=categories, sweep=s, now=WORLD_NOW)
+    return pipeline.run(settings, source="scan", regions=list(emulator.endpoints), categories=categories, sweep=s, now=WORLD_NOW)
 
 
 def statuses(result: RunResult) -> dict[tuple[str, str, str], str]:

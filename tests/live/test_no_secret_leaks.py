@@ -58,8 +58,8 @@ def canary_env(monkeypatch):
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.canary")
         monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", CANARIES["ak_secret"])
         monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", CANARIES["sts_token"])
-        monkeypatch.setattr("dwdiag.scan.utcnow", lambda: WORLD_NOW)
-        monkeypatch.setattr("dwdiag.scan.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001,
+        monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
+        monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001,
                                                                          max_attempts=2))
         yield emu
 

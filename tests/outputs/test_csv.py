@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from dwdiag.diff import compare
+from dwdiag.publish.diff import compare
 from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import csv_output
 from dwdiag.evaluate import evaluate

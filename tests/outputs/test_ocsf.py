@@ -15,7 +15,7 @@ import json
 import pytest
 
 from dwdiag.cli import main
-from dwdiag.diff import compare
+from dwdiag.publish.diff import compare
 from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import ocsf
 from dwdiag.evaluate import evaluate

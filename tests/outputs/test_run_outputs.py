@@ -22,10 +22,10 @@ def scan_env(emu, monkeypatch):  # noqa: F811
     monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKIDdemo")
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "demoSecret")
-    monkeypatch.setattr("dwdiag.scan.utcnow", lambda: WORLD_NOW)
+    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
     from dwdiag.clients.retry import RetryPolicy
 
-    monkeypatch.setattr("dwdiag.scan.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=3))
+    monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=3))
     return emu
 
 

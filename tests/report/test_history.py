@@ -9,14 +9,19 @@ import pytest
 
 from dwdiag.cli import demo_snapshot
 from dwdiag.models.findings import Category
-from dwdiag.report import LATEST_REPORT_KEY
-from dwdiag.report.history import HISTORY_KEY, KEEP, update_history
+from dwdiag.publish.history import HISTORY_KEY, KEEP, update_history
+from dwdiag.publish.layout import LATEST_REPORT as LATEST_REPORT_KEY
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.store.layout import publish, report_key, run_prefix
+from dwdiag.publish.writer import prefix_of, write_run
 from tests.report.test_html import _data, parse
 from tests.test_store import RecordingStore
+
+
+def report_key(result) -> str:
+    return f"{prefix_of(result)}/report.html"
+
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
 
@@ -34,9 +39,9 @@ def run(snapshot, n=0, run_id=None, **kwargs):
 
 def test_history_and_reports_are_written_in_order(tmp_path, snapshot):
     store, result = RecordingStore(tmp_path), run(snapshot)
-    written = publish(store, result)
+    written = write_run(store, result)
     order = store.order
-    summary = f"{run_prefix(result)}/summary.json"
+    summary = f"{prefix_of(result)}/summary.json"
     assert written == order
     assert order.index(summary) < order.index(HISTORY_KEY) < order.index(report_key(result))
     assert order.index(report_key(result)) < min(i for i, k in enumerate(order) if k.startswith("latest/"))
@@ -55,7 +60,7 @@ def test_a_repeated_run_replaces_its_entry_and_runs_of_other_categories_interlea
     a = run(snapshot, 0, categories=[Category.computing_storage])
     b = run(snapshot, 1, categories=[Category.platform_config])
     for r in (a, b, a):
-        publish(store, r)
+        write_run(store, r)
     runs = json.loads((tmp_path / HISTORY_KEY).read_text())["runs"]
     assert [r["run_id"] for r in runs] == [a.run_id, b.run_id]
     assert [r["categories"] for r in runs] == [["computing_storage"], ["platform_config"]]
@@ -80,9 +85,9 @@ def test_shards_of_one_run_add_up_and_the_report_shows_both(tmp_path, snapshot):
               categories=[Category.data_production])
     two = run(snapshot, 0, run_id="20261101T020000Z-shard", regions=["ap-southeast-1"],
               categories=[Category.data_production])
-    publish(store, one)
-    publish(store, two)
-    publish(store, two)  # a retried shard counts once
+    write_run(store, one)
+    write_run(store, two)
+    write_run(store, two)  # a retried shard counts once
     (entry,) = json.loads((tmp_path / HISTORY_KEY).read_text())["runs"]
     assert entry["regions"] == ["ap-southeast-1", "cn-hangzhou"]
     for risk in ("high", "medium", "low"):

@@ -10,12 +10,18 @@ import pytest
 from pydantic import ValidationError
 
 from dwdiag.cli import demo_snapshot
-from dwdiag.publisher import publish_run, report_location
+from dwdiag.alert.deliver import report_location
+from dwdiag.pipeline import write_and_alert
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.store.layout import report_key
+from dwdiag.publish.writer import prefix_of
 from tests.store.conftest import REGION
+
+
+def report_key(result) -> str:
+    return f"{prefix_of(result)}/report.html"
+
 
 WEEK = 7 * 24 * 3600
 
@@ -77,7 +83,7 @@ def test_dingtalk_message_links_the_presigned_report(keyed_store, s3, result, mo
     oss_store = keyed_store
     monkeypatch.setenv("DWDIAG_REPORT_URL_EXPIRY_SECONDS", "86400")
     sent: list[dict] = []
-    publish_run(oss_store, result, Settings(), sender=sent.append)
+    write_and_alert(oss_store, result, Settings(), send=sent.append)
     assert sent, "the first run of a store has new findings to announce"
     texts = [body["markdown"]["text"] for body in sent]
     # The link is whole and unescaped: a cut or backslash-escaped presigned URL would not open.
@@ -95,6 +101,6 @@ def test_local_store_message_names_the_report_file(tmp_path, result):
     store = LocalStore(tmp_path)
     assert report_location(store, result, Settings()) == str(tmp_path / report_key(result))
     sent: list[dict] = []
-    publish_run(store, result, Settings(), sender=sent.append)
+    write_and_alert(store, result, Settings(), send=sent.append)
     assert (tmp_path / report_key(result)).is_file()
     assert all(str(tmp_path / report_key(result)) in _unescape(b["markdown"]["text"]) for b in sent)

@@ -18,7 +18,8 @@ S3_NAMESPACE = b' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 
 
 class OssCompat:
-    """WSGI middleware: record each request's method, path and headers, and drop the S3 xmlns."""
+    """WSGI middleware: record each request's method, path and headers, drop the S3 xmlns, and
+    read OSS's x-oss-copy-source as S3's x-amz-copy-source."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
@@ -26,6 +27,8 @@ class OssCompat:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if "HTTP_X_OSS_COPY_SOURCE" in environ:  # OSS CopyObject names its source in its own header
+            environ["HTTP_X_AMZ_COPY_SOURCE"] = environ["HTTP_X_OSS_COPY_SOURCE"]
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]

@@ -126,3 +126,23 @@ def test_local_write_text_is_atomic(tmp_path, monkeypatch):
         store.write_text("a/p.md", "new")
     assert (tmp_path / "a" / "p.md").read_text() == "old"
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["p.md"], "no temporary file is left behind"
+
+
+def test_list_gives_the_keys_under_a_prefix_in_order(harness):
+    for key in ("runs/d/r-2/summary.json", "runs/d/r-1/cn-hangzhou/x/findings.json", "latest/report.html",
+                "runs/d/r-1/summary.json"):
+        harness.store.write(key, {"k": key})
+    assert list(harness.store.list("runs/d/r-1")) == ["runs/d/r-1/cn-hangzhou/x/findings.json",
+                                                      "runs/d/r-1/summary.json"]
+    assert list(harness.store.list("runs/")) == ["runs/d/r-1/cn-hangzhou/x/findings.json",
+                                                 "runs/d/r-1/summary.json", "runs/d/r-2/summary.json"]
+    assert list(harness.store.list("runs/d/r-1/summary")) == [], "a prefix is a folder, not the start of a name"
+    assert list(harness.store.list("nothing/here")) == []
+
+
+def test_copy_makes_an_equal_object_under_another_key(harness):
+    harness.store.write_text("runs/d/r-1/report.html", "<p>中文</p>", "text/html; charset=utf-8")
+    harness.store.copy("runs/d/r-1/report.html", "latest/report.html")
+    body, _ = harness.raw(stored_key(harness, "latest/report.html"))
+    assert body == "<p>中文</p>".encode()
+    assert harness.store.read_bytes("runs/d/r-1/report.html") == body

@@ -11,7 +11,7 @@ from dwdiag.models.findings import Category
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.store.layout import publish
+from dwdiag.publish.writer import write_run
 
 
 class Recording:
@@ -35,6 +35,10 @@ class Recording:
     def write_chunks(self, key, chunks, *args):
         self.order.append(key)
         self.store.write_chunks(key, chunks, *args)
+
+    def copy(self, source, destination):
+        self.order.append(destination)
+        self.store.copy(source, destination)
 
     def __getattr__(self, name):
         return getattr(self.store, name)
@@ -71,12 +75,12 @@ def _objects_oss(s3, bucket, prefix):
 def published(request, tmp_path, result):
     if request.param == "local":
         store = Recording(LocalStore(tmp_path))
-        written = publish(store, result)
+        written = write_run(store, result)
         return store, written, _objects_local(tmp_path), None
     s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
     seen = request.getfixturevalue("requests_seen")
     store = Recording(request.getfixturevalue("oss_store"))
-    written = publish(store, result)
+    written = write_run(store, result)
     return store, written, _objects_oss(s3, bucket, "results/"), seen()
 
 
@@ -116,7 +120,7 @@ def test_a_repeated_run_overwrites_its_own_objects(tmp_path, result, request):
                              (request.getfixturevalue("oss_store"),
                               lambda: sorted(_objects_oss(request.getfixturevalue("s3"),
                                                           request.getfixturevalue("bucket"), "results/")))):
-        first = publish(store, result)
+        first = write_run(store, result)
         before = list_keys()
-        assert publish(store, result) == first
+        assert write_run(store, result) == first
         assert list_keys() == before == sorted(first)

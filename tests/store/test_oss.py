@@ -135,7 +135,7 @@ def test_endpoint_addressing():
 
 
 def test_importing_the_store_loads_no_sdk():
-    code = ("import sys, json, dwdiag.store, dwdiag.store.oss, dwdiag.store.layout; "
+    code = ("import sys, json, dwdiag.store, dwdiag.store.oss, dwdiag.publish; "
             "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))")
     loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                            check=True).stdout))

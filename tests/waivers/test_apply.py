@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 
-from dwdiag import publisher
+from dwdiag.alert import deliver
 from dwdiag.cli import main
 from dwdiag.models.findings import Status
-from dwdiag.publisher import publish_run
+from dwdiag.pipeline import write_and_alert
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.waivers import Waiver, apply_waivers
+from dwdiag.waivers import Waiver
 from tests.test_cli import DEMO_EVIDENCE
 from tests.waivers.conftest import waiver_yaml
 
@@ -26,10 +26,14 @@ def _waiver(**fields) -> Waiver:
                      **fields})
 
 
+def waived(result) -> int:
+    return sum(1 for f in result.findings if f.waived)
+
+
 def test_a_fingerprint_waiver_marks_the_fail_and_keeps_its_status(demo, high_fail):
-    result = evaluate(demo, Settings())
-    before = result.summary.totals.open_by_risk["high"]
-    assert apply_waivers(result, [_waiver(fingerprint=high_fail.fingerprint)]) == 1
+    before = evaluate(demo, Settings()).summary.totals.open_by_risk["high"]
+    result = evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint)])
+    assert waived(result) == 1
     f = next(f for f in result.findings if f.fingerprint == high_fail.fingerprint)
     assert f.status is Status.fail and f.waived is True
     assert f.public()["waiver"] == {"reason": "accepted risk, ticket SEC-1", "owner": "data-platform-ops",
@@ -41,9 +45,8 @@ def test_a_fingerprint_waiver_marks_the_fail_and_keeps_its_status(demo, high_fai
 
 
 def test_patterns_regions_and_statuses(demo, high_fail):
-    result = evaluate(demo, Settings())
     waiver = _waiver(item_id=high_fail.item_id, object="*", region=high_fail.region)
-    apply_waivers(result, [waiver])
+    result = evaluate(demo, Settings(), waivers=[waiver])
     mine = [f for f in result.findings if f.item_id == high_fail.item_id]
     for f in mine:
         expected = f.region == high_fail.region and f.status in (Status.fail, Status.manual)
@@ -53,20 +56,19 @@ def test_patterns_regions_and_statuses(demo, high_fail):
 
 
 def test_an_expired_waiver_matches_nothing(demo, high_fail):
-    result = evaluate(demo, Settings())
-    assert apply_waivers(result, [_waiver(fingerprint=high_fail.fingerprint, expires=PAST)]) == 0
+    assert waived(evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint, expires=PAST)])) == 0
     # Valid through its last day, as of the day the rules were evaluated for.
-    day = result.summary.evaluated_at.date()
-    assert apply_waivers(result, [_waiver(fingerprint=high_fail.fingerprint, expires=day)]) == 1
+    day = demo.collected_at.date()
+    assert waived(evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint, expires=day)])) == 1
 
 
 def test_a_manual_data_source_result_is_closed_by_an_attestation(demo):
-    result = evaluate(demo, Settings())  # the default (not strict) mode: manual, a person must attest
-    manual = [f for f in result.findings if f.item_id == "datasource_access_control" and f.status is Status.manual]
+    unwaived = evaluate(demo, Settings())  # the default (not strict) mode: manual, a person must attest
+    manual = [f for f in unwaived.findings if f.item_id == "datasource_access_control" and f.status is Status.manual]
     assert manual
     attest = _waiver(item_id="datasource_access_control", object=manual[0].object_id,
                      reason="attested: data-source permissions are managed in the console (review 2026-11)")
-    apply_waivers(result, [attest])
+    result = evaluate(demo, Settings(), waivers=[attest])
     f = next(f for f in result.findings if f.fingerprint == manual[0].fingerprint)
     assert f.status is Status.manual and f.waived and f.waiver.reason.startswith("attested")
     assert result.summary.by_category["data_transmission"].waived == 1
@@ -108,14 +110,14 @@ def test_the_waivers_file_setting(capsys, write, monkeypatch):
 class Recorder:
     def __init__(self, monkeypatch):
         self.messages, self.digests = [], []
-        real = publisher.digest_for
+        real = deliver.digest_for
 
         def record(*args, **kwargs):
             digest = real(*args, **kwargs)
             self.digests.append(digest)
             return digest
 
-        monkeypatch.setattr(publisher, "digest_for", record)
+        monkeypatch.setattr(deliver, "digest_for", record)
 
     def __call__(self, body: dict) -> None:
         self.messages.append(body)
@@ -125,9 +127,8 @@ class Recorder:
 
 
 def _run(demo, store, waivers, run_id, recorder):
-    result = evaluate(demo, Settings(), run_id=run_id)
-    apply_waivers(result, waivers)
-    publish_run(store, result, Settings(), sender=recorder)
+    result = evaluate(demo, Settings(), run_id=run_id, waivers=waivers)
+    write_and_alert(store, result, Settings(), send=recorder)
     return result
 
 
@@ -160,7 +161,6 @@ def test_a_waived_finding_is_not_alerted_and_an_expired_waiver_brings_it_back(de
 
 @pytest.mark.parametrize("status", ["manual"])
 def test_a_waived_manual_is_not_counted_open(demo, status):
-    result = evaluate(demo, Settings())
-    apply_waivers(result, [_waiver(item_id="datasource_access_control", object="*")])
+    result = evaluate(demo, Settings(), waivers=[_waiver(item_id="datasource_access_control", object="*")])
     assert result.summary.totals.waived == sum(1 for f in result.findings if f.status.value == status and
                                                f.item_id == "datasource_access_control")

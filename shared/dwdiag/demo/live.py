@@ -9,15 +9,15 @@ from __future__ import annotations
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator
 
+from dwdiag import pipeline
 from dwdiag.clients import Credentials
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.errors import UserError
-from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult
-from dwdiag.scan import Sweep, scan
 from dwdiag.settings import Settings
+from dwdiag.sweep import Sweep
 
 # The demo world's own key pair: it opens nothing but the emulator.
 DEMO_CREDENTIALS = Credentials("AKIDdemo", "demoSecret")
@@ -42,11 +42,15 @@ def endpoints_for(emulator: Any) -> dict[str, dict[str, str]]:
     return {product: {region: emulator.url(region) for region in emulator.endpoints} for product in SERVED_PRODUCTS}
 
 
-def run_demo(settings: Settings, categories: Optional[list[Category]] = None,
-             progress: Optional[Callable[[str], None]] = None, cache_store: Any = None) -> RunResult:
+def demo_sweep(settings: Settings, emulator: Any) -> Sweep:
+    """A sweep of the emulated tenant, with quick retries: its throttling faults never clear, and nobody
+    should wait on them."""
+    return Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emulator),
+                 retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.02, max_attempts=3))
+
+
+def run_demo(settings: Settings, **run: Any) -> RunResult:
+    """pipeline.run over the demo tenant (`run` takes its store, categories, waivers, send, run_id...)."""
     with demo_tenant() as emulator:
-        # Quick retries: the demo tenant's throttling faults never clear, and nobody should wait on them.
-        sweep = Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emulator),
-                      retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.02, max_attempts=3))
-        return scan(settings, regions=list(emulator.endpoints), categories=categories, sweep=sweep,
-                    now=emulator.backend.now(), source="demo", progress=progress, cache_store=cache_store)
+        return pipeline.run(settings, source="demo", sweep=demo_sweep(settings, emulator),
+                            regions=list(emulator.endpoints), now=emulator.backend.now(), **run)

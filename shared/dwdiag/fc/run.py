@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from dwdiag import pipeline
+from dwdiag.alert.deliver import dingtalk_sender
 from dwdiag.clients import Credentials
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
-from dwdiag.models.findings import Category, Finding
-from dwdiag.outputs import write_run_outputs
-from dwdiag.publisher import publish_run
-from dwdiag.models.run import RunResult
-from dwdiag.scan import Sweep, scan
+from dwdiag.models.findings import Category
+from dwdiag.publish import layout, shards
 from dwdiag.settings import Settings
 from dwdiag.store import Store, store_from_settings
-from dwdiag.store.layout import run_prefix
-from dwdiag.waivers import apply_waivers, load_waivers
+from dwdiag.sweep import Sweep
+from dwdiag.waivers import load_waivers
 
 log = logging.getLogger("dwdiag.fc")
 
@@ -36,10 +35,6 @@ def _store(settings: Settings, credentials: Credentials) -> Optional[Store]:
     return store_from_settings(settings, None, credentials)
 
 
-def _date_prefix(run_id: str) -> str:
-    return f"runs/{run_id[0:4]}-{run_id[4:6]}-{run_id[6:8]}/{run_id}"
-
-
 def fan_out(payload: Payload, settings: Settings, credentials: Credentials, context: Any, category: str,
             run_id: str, regions: list[str]) -> dict[str, Any]:
     """Queue one asynchronous invocation of this very function per region, then return."""
@@ -51,8 +46,7 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
     endpoint = fanout.fc_endpoint(account, home, settings.endpoint_fc)
     store = _store(settings, credentials)
     if store is not None:
-        store.write(f"{_date_prefix(run_id)}/shards/{category}.json",
-                    {"run_id": run_id, "category": category, "expected": regions})
+        shards.expect(store, run_id, category, regions)
     invocations: dict[str, str] = {}
     for index, region in enumerate(regions):
         shard = payload.model_copy(update={"regions": [region], "run_id": run_id,
@@ -73,62 +67,16 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
     sweep = Sweep(settings, credentials)
     store = _store(settings, credentials)
-    result = scan(settings, regions=regions, categories=[Category(category)], sweep=sweep, run_id=run_id,
-                  cache_store=store)
-    apply_waivers(result, waivers)
+    send = dingtalk_sender(settings, sweep.deadline) if payload.alert and store is not None else None
+    result = pipeline.run(settings, source="fc", sweep=sweep, regions=regions, categories=[Category(category)],
+                          run_id=run_id, waivers=waivers, store=store, send=send, shard=payload.shard is not None)
     problems = list(result.summary.problems)
     if store is None:
         problems.append("no DWDIAG_OSS_BUCKET is set: the findings were not stored and no alert was sent")
-    else:
-        publish_run(store, result, settings, alerts=payload.alert, deadline=sweep.deadline)
-        if payload.shard is not None:
-            _mark_shard(store, result, category, regions)
     s = result.summary
+    where = store.location(layout.run_prefix(run_id)) if store else None
     return {"ok": True, "category": category, "run_id": run_id, "regions": s.regions, "findings": s.findings,
             "by_status": s.totals.by_status, "open_by_risk": s.totals.open_by_risk, "waived": s.totals.waived,
-            "changes": s.changes,
-            "alerts": s.alerts, "calls": sum(s.calls.values()), "throttled": sum(s.throttled.values()),
-            "problems": problems, "stored_at": store.location(run_prefix(result)) if store else None}
+            "changes": s.changes, "alerts": s.alerts, "calls": sum(s.calls.values()),
+            "throttled": sum(s.throttled.values()), "problems": problems, "stored_at": where}
 
-
-def _mark_shard(store: Store, result: RunResult, category: str, regions: list[str]) -> None:
-    """Each shard records that it finished, then rebuilds the run summary from every shard's record,
-    so summary.json says which shards finished (a retried shard overwrites its own record)."""
-    s = result.summary
-    for region in regions:
-        store.write(f"{run_prefix(result)}/shards/{category}/{region}.json",
-                    {"run_id": result.run_id, "region": region, "category": category, "finished": True,
-                     "summary": s.model_dump(mode="json")})
-    status = shard_status(store, result.run_id, category)
-    if status is None:
-        return
-    parts = [store.read(f"{run_prefix(result)}/shards/{category}/{r}.json") for r in status["finished"]]
-    totals: dict[str, dict[str, int]] = {"by_status": {}, "open_by_risk": {}, "changes": {}}
-    for part in parts:
-        ps = part["summary"]
-        for key, source in (("by_status", ps["totals"]["by_status"]), ("open_by_risk", ps["totals"]["open_by_risk"]),
-                            ("changes", ps.get("changes", {}))):
-            for k, v in source.items():
-                totals[key][k] = totals[key].get(k, 0) + v
-    store.write(f"{run_prefix(result)}/summary.json", {
-        "run_id": result.run_id, "source": "fc", "categories": [category], "shards": status,
-        "findings": sum(p["summary"]["findings"] for p in parts), **totals,
-        "waived": sum(p["summary"]["totals"].get("waived", 0) for p in parts),
-        "parts": {p["region"]: p["summary"] for p in parts}})
-    # Every shard wrote the run-level OCSF and CSV files with its own region only: merge the finished ones.
-    merged: list[Finding] = []
-    for region in status["finished"]:
-        doc = store.read(f"{run_prefix(result)}/{region}/{category}/findings.json") or {}
-        merged += [Finding.from_dict(f) for f in doc.get("findings", [])]
-    write_run_outputs(store, run_prefix(result), merged, result.run_id, s.evaluated_at)
-
-
-def shard_status(store: Store, run_id: str, category: str) -> Optional[dict[str, Any]]:
-    """Which shards of a fanned-out run have finished (for `dwdiag invoke` and the reader of a run)."""
-    manifest = store.read(f"{_date_prefix(run_id)}/shards/{category}.json")
-    if manifest is None:
-        return None
-    finished = [r for r in manifest["expected"]
-                if store.read(f"{_date_prefix(run_id)}/shards/{category}/{r}.json") is not None]
-    return {"expected": manifest["expected"], "finished": finished,
-            "missing": [r for r in manifest["expected"] if r not in finished]}

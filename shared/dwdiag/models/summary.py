@@ -18,6 +18,17 @@ class Counts(Plain):
     waived: int = 0  # fail or manual findings accepted by an unexpired waiver (still counted in by_status)
 
     @classmethod
+    def total(cls, parts: list["Counts"]) -> "Counts":
+        def add(field: str) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for part in parts:
+                for key, n in getattr(part, field).items():
+                    out[key] = out.get(key, 0) + n
+            return out
+
+        return cls(by_status=add("by_status"), open_by_risk=add("open_by_risk"), waived=sum(p.waived for p in parts))
+
+    @classmethod
     def of(cls, findings: list[Finding]) -> "Counts":
         statuses = Counter(f.status.value for f in findings)
         risks = Counter(f.risk_level.value for f in findings if f.status is Status.fail and not f.waived)
@@ -43,11 +54,35 @@ class RunSummary(Plain):
     throttled: dict[str, int] = Field(default_factory=dict)  # throttled answers per action
     changes: dict[str, int] = Field(default_factory=dict)  # new, existing, resolved, regressions vs the last run
     alerts: dict[str, str] = Field(default_factory=dict)  # region -> sent, unchanged, failed: ..., pending
+    timings: dict[str, float] = Field(default_factory=dict)  # seconds per phase: collect, evaluate, publish, alert
+    # A fanned-out run: which region shards are expected, finished and missing (the summary adds theirs up).
+    shards: Optional[dict[str, list[str]]] = None
 
-    def recount(self, findings: list[Finding]) -> None:
-        """Counts again after the findings changed in place (waivers are applied after evaluation)."""
-        self.totals = Counts.of(findings)
-        self.by_category = {c.value: Counts.of([f for f in findings if f.category is c]) for c in self.categories}
+    @classmethod
+    def combine(cls, parts: list["RunSummary"], shards: dict[str, list[str]]) -> "RunSummary":
+        """One summary for the shards of a fanned-out run (one region each), from their own summaries."""
+        first = parts[0]
+
+        def added(field: str) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for part in parts:
+                for key, n in getattr(part, field).items():
+                    out[key] = out.get(key, 0) + n
+            return dict(sorted(out.items()))
+
+        categories = list(dict.fromkeys(c for p in parts for c in p.categories))
+        return cls(
+            run_id=first.run_id, source=first.source, started_at=min(p.started_at for p in parts),
+            finished_at=max(p.finished_at for p in parts), evaluated_at=first.evaluated_at,
+            evidence_collected_at=min((p.evidence_collected_at for p in parts if p.evidence_collected_at),
+                                      default=None),
+            regions=sorted({r for p in parts for r in p.regions}), categories=categories,
+            findings=sum(p.findings for p in parts), totals=Counts.total([p.totals for p in parts]),
+            by_category={c.value: Counts.total([p.by_category[c.value] for p in parts if c.value in p.by_category])
+                         for c in categories},
+            problems=[f"{', '.join(p.regions)}: {problem}" for p in parts for problem in p.problems],
+            calls=added("calls"), throttled=added("throttled"), changes=added("changes"),
+            alerts={k: v for p in parts for k, v in p.alerts.items()}, shards=shards)
 
     @classmethod
     def build(cls, findings: list[Finding], **fields) -> "RunSummary":

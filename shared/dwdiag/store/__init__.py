@@ -1,4 +1,6 @@
-"""The store: one small interface (write, read, exists) over a local folder or an OSS bucket."""
+"""The store: one small I/O interface (write, read, list, copy) over a local folder or an OSS bucket.
+
+It knows keys and bytes, not runs: what goes where is dwdiag.publish's business."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Protocol
 
 if TYPE_CHECKING:  # typing only: importing the store must not load the client layer or any SDK
     from dwdiag.clients.credentials import Credentials
@@ -31,6 +33,10 @@ class Store(Protocol):
     def read_bytes(self, key: str) -> Optional[bytes]: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str) -> Iterator[str]: ...  # the keys under a prefix, in key order
+
+    def copy(self, source: str, destination: str) -> None: ...  # on the server side where it can be
 
     def location(self, key: str) -> str: ...
 
@@ -111,6 +117,18 @@ class LocalStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def list(self, prefix: str) -> Iterator[str]:
+        base = self.root.joinpath(*key_parts(prefix)) if prefix.strip("/") else self.root
+        if not base.is_dir():
+            return iter(())
+        keys = ("/".join(p.relative_to(self.root).parts) for p in base.rglob("*")
+                if p.is_file() and not p.name.startswith("."))  # a dot file is a write in progress
+        return iter(sorted(keys))
+
+    def copy(self, source: str, destination: str) -> None:
+        with self._path(source).open("rb") as fh:
+            self.write_chunks(destination, iter(lambda: fh.read(1 << 20), b""), BINARY_CONTENT_TYPE)
 
     def location(self, key: str) -> str:
         return str(self._path(key))

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import tempfile
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 from urllib.parse import urlsplit
 
 from dwdiag.store import BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, TEXT_CONTENT_TYPE, StoreError, encode, key_parts
@@ -128,6 +128,31 @@ class OssStore:
         name = self.object_key(key)
         # HeadObject answers a missing key with a bare 404 (no code); the SDK's helper maps that to False.
         return bool(self._call("HeadObject", name, lambda: self._client.is_object_exist(self.bucket, name)))
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """ListObjectsV2, page by page (the SDK's paginator follows the continuation token)."""
+        import alibabacloud_oss_v2 as oss
+
+        base = "/".join(self.prefix_parts)
+        start = "/".join(self.prefix_parts + (key_parts(prefix) if prefix.strip("/") else []))
+        request = oss.ListObjectsV2Request(bucket=self.bucket, prefix=start + "/" if start else "")
+        pages = self._call("ListObjectsV2", start, lambda: iter(self._client.list_objects_v2_paginator()
+                                                                .iter_page(request)))
+        while True:
+            page = self._call("ListObjectsV2", start, lambda: next(pages, None))
+            if page is None:
+                return
+            for obj in page.contents or []:
+                yield obj.key[len(base) + 1:] if base else obj.key
+
+    def copy(self, source: str, destination: str) -> None:
+        """CopyObject: the bytes never leave OSS."""
+        import alibabacloud_oss_v2 as oss
+
+        name = self.object_key(destination)
+        request = oss.CopyObjectRequest(bucket=self.bucket, key=name, source_bucket=self.bucket,
+                                        source_key=self.object_key(source))
+        self._call("CopyObject", name, lambda: self._client.copy_object(request))
 
     def location(self, key: str) -> str:
         return f"oss://{self.bucket}/{self.object_key(key)}"

@@ -11,12 +11,12 @@ import logging
 from typing import Any, Optional
 
 from dwdiag.models.findings import RiskLevel, Status
-from dwdiag.models.summary import Counts
 from dwdiag.models.run import RunResult
+from dwdiag.models.summary import Counts
+from dwdiag.publish.layout import HISTORY as HISTORY_KEY
 from dwdiag.store import Store, StoreError
 
 log = logging.getLogger(__name__)
-HISTORY_KEY = "history/index.json"
 KEEP = 90
 
 

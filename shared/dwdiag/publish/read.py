@@ -1,4 +1,5 @@
-"""The findings of the latest run in a store (the `latest/` pointers), for the lint and the reports."""
+"""Reading runs back from a store: the findings the `latest/` pointers hold (for the waiver lint and
+the compliance report)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,20 @@ from typing import Optional
 
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category, Finding
-from dwdiag.store import LocalStore, Store
-from dwdiag.store.layout import latest_key
+from dwdiag.publish.layout import latest_key
+from dwdiag.store import Store
 
 
-def _regions_in(store: Store) -> list[str]:
-    # A folder can be listed; the Store interface has no listing, so elsewhere the regions must be named.
-    if isinstance(store, LocalStore):
-        folder = store.root / "latest"
-        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    return []
+def latest_regions(store: Store) -> list[str]:
+    """The regions that have a latest/ document, from the store's listing."""
+    return sorted({key.split("/")[1] for key in store.list("latest") if key.count("/") == 2 and key.endswith(".json")})
 
 
 def latest_findings(store: Store, regions: Optional[list[str]] = None) -> tuple[list[Finding], list[str]]:
     """Every finding the latest/ pointers hold, and the run ids they come from."""
     findings: list[Finding] = []
     runs: list[str] = []
-    for region in regions or _regions_in(store):
+    for region in regions or latest_regions(store):
         for category in Category:
             doc = store.read(latest_key(region, category))
             if not doc:

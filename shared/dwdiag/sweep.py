@@ -1,4 +1,4 @@
-"""A live sweep: collect evidence per region through the client layer, then evaluate it."""
+"""A live sweep: collect the evidence of every region through the client layer, into one snapshot."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from dwdiag.collectors.region import collect_region, pool_sizes
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
-from dwdiag.evaluate import evaluate
-from dwdiag.models.run import RunResult, utcnow
 from dwdiag.settings import PRODUCTS, Settings
 from dwdiag.store import Store
 
@@ -92,16 +90,11 @@ def _read_cache(store: Optional[Store], region: str) -> EvidenceCache:
         return EvidenceCache()
 
 
-def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories: Optional[list[Category]] = None,
-         sweep: Optional[Sweep] = None, now: Optional[datetime] = None, source: str = "scan",
-         progress: Optional[Callable[[str], None]] = None, run_id: Optional[str] = None,
-         cache_store: Optional[Store] = None) -> RunResult:
-    """`cache_store` keeps the answers that cannot change between runs (see collectors/cache.py)."""
-    started = utcnow()
-    now = now or started
-    regions = list(regions or settings.regions)
-    categories = list(categories or settings.categories)
-    sweep = sweep or Sweep(settings)
+def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now: datetime,
+            progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None) -> EvidenceSnapshot:
+    """Check the credentials, then collect each region (in parallel) into one evidence snapshot.
+    `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py)."""
+    settings = sweep.settings
     account = sweep.whoami(regions[0])
 
     def one(region: str):
@@ -118,9 +111,4 @@ def scan(settings: Settings, *, regions: Optional[list[str]] = None, categories:
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
         collected = list(pool.map(one, regions))
-    snapshot = EvidenceSnapshot(collected_at=now, account_id=account, regions=collected)
-    result = evaluate(snapshot, settings, categories=categories, now=now, source=source, started_at=started,
-                      run_id=run_id)
-    result.summary.calls = dict(sorted(sweep.stats.calls.items()))
-    result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
-    return result
+    return EvidenceSnapshot(collected_at=now, account_id=account, regions=collected)

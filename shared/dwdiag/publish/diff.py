@@ -7,10 +7,14 @@ resolved: it is carried, with its first_seen, so nothing is forgotten or re-anno
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from dwdiag.models.findings import Finding, Status
+from dwdiag.models.findings import Category, Finding, Status
+from dwdiag.models.run import RunResult
+from dwdiag.publish.layout import FINDINGS, category_key, latest_key
+from dwdiag.store import Store, StoreError
 
 NEW, EXISTING, RESOLVED = "new", "existing", "resolved"
 CLEARED = (Status.passed, Status.not_applicable)
@@ -69,4 +73,64 @@ def compare(current: list[Finding], previous_doc: Optional[dict[str, Any]], seen
     for fp, before in open_before.items():
         if fp not in now_fingerprints:
             (diff.carried if _covered(before, errors) else diff.resolved).append(before)
+    return diff
+
+
+Diffs = dict[tuple[str, Category], Diff]
+
+
+def diff_run(store: Store, result: RunResult) -> Diffs:
+    """Compare each (region, category) of the run with the latest/ document before it; counts the
+    changes into the run summary."""
+    seen_at = result.summary.started_at.isoformat()
+    diffs: Diffs = {}
+    for region in result.summary.regions:
+        for category in result.categories:
+            mine = [f for f in result.findings if f.region == region and f.category is category]
+            previous = read_previous(store, latest_key(region, category))
+            back = previous.get("run_path") if previous else None
+            if previous and previous.get("run_id") == result.run_id:
+                # A repeat of this very run (FC retried it after latest/ moved): compare with the one before.
+                back = previous.get("previous_run_path")
+                previous = read_previous(store, category_key(back, region, category, FINDINGS)) if back else None
+            diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
+            diffs[(region, category)].previous_run_path = back
+    totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
+    for d in diffs.values():
+        totals["new"] += len(d.new)
+        totals["existing"] += len(d.existing)
+        totals["resolved"] += len(d.resolved)
+        totals["regressions"] += len(d.regressed)
+    result.summary.changes = totals
+    return diffs
+
+
+def read_previous(store: Store, key: str) -> Optional[dict]:
+    """A previous findings document as the diff needs it: open (fail) and waived findings whole, every
+    other finding only as its fingerprint and status. A large region's passes would otherwise be read
+    back as 100,000 full dicts just to learn that they passed."""
+    body = store.read_bytes(key)
+    if body is None:
+        return None
+    try:
+        return json.loads(body, object_hook=_slim)
+    except ValueError as exc:
+        raise StoreError(f"{store.location(key)} is not JSON: {exc}", key=key, code="NotJSON") from None
+
+
+def _slim(obj: dict) -> dict:
+    if "fingerprint" in obj and "status" in obj and obj["status"] != Status.fail.value and not obj.get("waived"):
+        return {"fingerprint": obj["fingerprint"], "status": obj["status"]}
+    return obj
+
+
+def _reopen(diff: Diff, previous: Optional[dict]) -> Diff:
+    """A fail that was waived last run and is not now (its waiver expired or was removed) is announced
+    again like a new one, keeping its first_seen: that is how an expired waiver brings its alert back."""
+    waived_before = {f["fingerprint"] for f in (previous or {}).get("findings", []) if f.get("waived")}
+    back = [f for f in diff.existing if f.fingerprint in waived_before and not f.waived]
+    for f in back:
+        diff.existing.remove(f)
+        f.state = "new"
+        diff.new.append(f)
     return diff

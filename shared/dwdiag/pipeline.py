@@ -1,0 +1,136 @@
+"""One run, the same for the command line, the Function Compute handlers, the demo and the benchmark.
+
+    evidence (a live sweep, or a snapshot given)  ->  evaluation, with the waivers
+      ->  the diff against the last run and the run written to the store  ->  the alert
+
+Each step is its own layer (dwdiag.sweep, dwdiag.evaluate, dwdiag.publish, dwdiag.alert); this module
+only puts them in order. The run's summary is written last, in a `finally`, so a run that failed half
+way still says in the store what it did and what went wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Callable, Optional, Sequence
+
+from dwdiag.alert.deliver import Send, deliver
+from dwdiag.errors import UserError
+from dwdiag.evaluate import evaluate
+from dwdiag.models.findings import Category
+from dwdiag.models.run import RunResult, new_run_id, utcnow
+from dwdiag.models.snapshot import EvidenceSnapshot
+from dwdiag.models.summary import RunSummary
+from dwdiag.publish import diff_run, layout, shards, write_run, write_summary
+from dwdiag.redact import redact_text
+from dwdiag.settings import Settings
+from dwdiag.store import Store
+from dwdiag.sweep import Sweep, collect
+from dwdiag.waivers import Waiver
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
+        snapshot: Optional[EvidenceSnapshot] = None, regions: Optional[list[str]] = None,
+        categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
+        waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
+        shard: bool = False, progress: Optional[Callable[[str], None]] = None,
+        phase: Optional[Callable[[str], None]] = None) -> RunResult:
+    """A run over `sweep` (collected now) or `snapshot` (judged again). With a `store`, the run is
+    compared with the last one there and written (and the store keeps the sweep's evidence cache);
+    with `send`, its alerts go out through it. `shard` marks one region of a fanned-out run.
+    `phase` is told when each step is done ("collected", "evaluated", "published", "alerted")."""
+    if (sweep is None) == (snapshot is None):
+        raise ValueError("a run takes either a sweep or a snapshot")
+    started = utcnow()
+    run_id = run_id or new_run_id(started)
+    categories = list(categories or settings.categories)
+    timings: dict[str, float] = {}
+    result: Optional[RunResult] = None
+    failure: Optional[BaseException] = None
+    try:
+        clock = time.monotonic()
+        if sweep is not None:
+            regions = list(regions or settings.regions)
+            now = now or started
+            snapshot = collect(sweep, regions=regions, categories=categories, now=now, progress=progress,
+                               cache_store=store)
+            clock = _lap(timings, "collect", clock, phase, "collected")
+        result = evaluate(snapshot, settings, categories=categories, regions=None if sweep else regions, now=now,
+                          source=source, run_id=run_id, started_at=started, waivers=waivers)
+        if sweep is not None:
+            result.summary.calls = dict(sorted(sweep.stats.calls.items()))
+            result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
+        clock = _lap(timings, "evaluate", clock, phase, "evaluated")
+        if store is None:
+            return result
+        write_and_alert(store, result, settings, send, timings=timings, phase=phase)
+        return result
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        if store is not None:
+            _write_summary(store, result, settings, source, run_id, started, regions, categories, now, timings,
+                           shard, failure)
+
+
+def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send] = None, *,
+                    timings: Optional[dict[str, float]] = None,
+                    phase: Optional[Callable[[str], None]] = None) -> list[str]:
+    """The back half of a run, for a result already evaluated: compare it with the last run in the
+    store, write it, then alert through `send`. Returns the keys written."""
+    timings = {} if timings is None else timings
+    clock = time.monotonic()
+    diffs = diff_run(store, result)
+    keys = write_run(store, result, diffs)
+    clock = _lap(timings, "publish", clock, phase, "published")
+    if send is not None:
+        result.summary.alerts = deliver(store, result, diffs, settings, send)
+        _lap(timings, "alert", clock, phase, "alerted")
+    return keys
+
+
+def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Callable[[str], None]],
+         done: str) -> float:
+    now = time.monotonic()
+    timings[name] = round(now - since, 3)
+    if phase is not None:
+        phase(done)
+    return now
+
+
+def _write_summary(store: Store, result: Optional[RunResult], settings: Settings, source: str, run_id: str,
+                   started: datetime, regions: Optional[list[str]], categories: list[Category],
+                   now: Optional[datetime], timings: dict[str, float], shard: bool,
+                   failure: Optional[BaseException]) -> None:
+    """The last word of a run in the store: its summary, or, for a shard, the summary of every shard so
+    far; for a run that failed before it had findings, a summary that says why."""
+    try:
+        if result is None:
+            failed = RunSummary.build([], run_id=run_id, source=source, started_at=started, finished_at=utcnow(),
+                                      evaluated_at=now or started, regions=list(regions or settings.regions),
+                                      categories=categories, timings=timings,
+                                      problems=[f"the run failed before its findings were written: {_why(failure)}"])
+            store.write(f"{layout.run_prefix(run_id, started)}/{layout.SUMMARY}", failed.model_dump(mode="json"))
+            return
+        result.summary.timings = timings
+        result.summary.finished_at = utcnow()
+        if failure is not None:
+            result.summary.problems.append(f"the run failed before it was fully written: {_why(failure)}")
+        merged = shards.finish(store, result, result.categories[0].value) if shard else None
+        if merged is not None:
+            store.write(f"{layout.run_prefix(run_id, started)}/{layout.SUMMARY}", merged.model_dump(mode="json"))
+        else:
+            write_summary(store, result)
+    except Exception:  # noqa: BLE001 - the run's own exception (if any) is the one to raise
+        log.exception("could not write the summary of run %s", run_id)
+
+
+def _why(exc: Optional[BaseException]) -> str:
+    """A failure in words that cannot carry a secret: a user error's own message, else the exception's kind."""
+    if exc is None:
+        return "unknown"
+    return redact_text(str(exc)) if isinstance(exc, UserError) else type(exc).__name__

@@ -1,0 +1,17 @@
+"""Writing a run into the store and reading it back: where things go (layout), what changed since the
+last run (diff), the documents themselves (writer), the report's history, and fanned-out shards."""
+
+from __future__ import annotations
+
+from dwdiag.models.run import RunResult
+from dwdiag.publish.diff import Diff, Diffs, diff_run
+from dwdiag.publish.writer import prefix_of, write_run, write_summary
+from dwdiag.store import Store
+
+__all__ = ["Diff", "Diffs", "diff_run", "prefix_of", "publish", "write_run", "write_summary"]
+
+
+def publish(store: Store, result: RunResult) -> tuple[list[str], Diffs]:
+    """Compare the run with the last one in the store, then write it; returns the keys and the diffs."""
+    diffs = diff_run(store, result)
+    return write_run(store, result, diffs), diffs
