@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dwdiag import deploy
+from scripts import deploy_lib as deploy
 from dwdiag.models.findings import Category
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dwdiag import deploy
+from scripts import deploy_lib as deploy
 
 from .conftest import ROOT
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dwdiag import deploy
+from scripts import deploy_lib as deploy
 
 from .conftest import ROOT, missing_handlers
 
@@ -98,6 +98,8 @@ def test_packages_carry_no_emulator_tests_or_caches_and_the_zip_matches_the_fold
         assert not any(n.startswith(("tests/", "dwdiag/tests/")) for n in names)
         assert not any("__pycache__/" in n or n.endswith(".pyc") for n in names)
         assert not any(n.startswith("bin/") for n in names), "console scripts carry this machine's shebang"
+        assert not any(n.startswith(("scripts/", "dwdiag/deploy")) for n in names), "deployment tooling stays home"
+        assert "dwdiag/report/assets/report.js" in names and "dwdiag/report/assets/report.css" in names
 
 
 def find_python(version: str) -> str | None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dwdiag import deploy
+from scripts import deploy_lib as deploy
 from dwdiag.clients import operations
 from dwdiag.clients.operations import Operation, read_actions
 
@@ -23,7 +23,7 @@ def policy(service):
 
 def test_template_policy_is_exactly_the_one_the_code_makes(policy):
     assert policy == deploy.policy_document("${OssBucket}", "${OssPrefix}"), (
-        "template.yml's Policies differ from dwdiag.deploy.policy_document; paste "
+        "template.yml's Policies differ from scripts/deploy_lib.py policy_document; paste "
         "`scripts/deploy policy --bucket '${OssBucket}' --prefix '${OssPrefix}'` into it (as YAML, with !Sub)")
 
 

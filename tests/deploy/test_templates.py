@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dwdiag import deploy
+from scripts import deploy_lib as deploy
 from dwdiag.models.findings import Category
 from dwdiag.settings import unknown_environment_settings
 

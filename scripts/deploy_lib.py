@@ -3,7 +3,8 @@
 `template.yml` (FC 2.0, ROS `Aliyun::Serverless-2018-04-03`) and `s.yaml` (Serverless Devs, FC 3.0)
 are written by hand; the deployment tests check them against this module, so the policy's action
 list comes from the client layer's operation table and nowhere else. `scripts/deploy policy` prints
-the same document. Nothing here is used at run time (handlers, scan, store).
+the same document. It is deployment tooling, not part of the library the functions run, so it lives
+beside the scripts and never ships in a function package: `python -m scripts.deploy_lib policy`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from dwdiag.models.findings import Category
 SERVICE_NAME = "dwdiag"  # the FC 2.0 service; FC 3.0 has no services
 PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function
 
-# What the store does with OSS: PutObject to write, GetObject to read the previous run's `latest/`
-# pointer and pending alerts. HeadObject (Store.exists) is authorized as oss:GetObject. Nothing lists
-# objects, so oss:ListObjects is not granted.
+# What the functions do with OSS: PutObject to write, GetObject to read the previous run's `latest/`
+# pointer and pending alerts; CopyObject (latest/report.html) needs GetObject on the source and PutObject
+# on the copy. HeadObject (Store.exists) is authorized as oss:GetObject. The functions never list objects
+# (only the command line's --store does, with the user's own credentials), so oss:ListObjects is not granted.
 STORE_ACTIONS = ("oss:GetObject", "oss:PutObject")
 # Fan-out: a handler invokes its own function asynchronously, once per region or shard.
 INVOKE_ACTIONS = ("fc:InvokeFunction",)
@@ -128,7 +130,7 @@ def load_yaml(path: Path | str) -> Any:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dwdiag.deploy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m scripts.deploy_lib", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("policy", help="print the functions' RAM policy document as JSON")
     p.add_argument("--bucket", required=True)
