@@ -10,6 +10,7 @@ from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import csv_output
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
+from tests.support import csv_reader
 
 
 def test_demo_findings_read_back_with_dictreader(demo):
@@ -24,7 +25,7 @@ def test_demo_findings_read_back_with_dictreader(demo):
     assert list(rows[0]) == list(csv_output.COLUMNS)
     assert len(rows) == len(findings)
     assert [r["fingerprint"] for r in rows] == [f.fingerprint for f in findings]
-    assert csv_output.read(text) == findings
+    assert csv_reader.read(text) == findings
 
 
 def test_formula_cells_are_neutralised(demo):
@@ -35,7 +36,7 @@ def test_formula_cells_are_neutralised(demo):
     assert row["object_name"] == "'=HYPERLINK(\"http://evil\")"
     assert (row["result"], row["suggestion"], row["object_id"]) == ("'+1", "'@SUM(A1)", "'-2")
     assert row["workspace_id"] == "''quoted"
-    assert csv_output.read(csv_output.render([f])) == [f]
+    assert csv_reader.read(csv_output.render([f])) == [f]
 
 
 def test_evaluate_prints_csv(capsys):

@@ -13,6 +13,7 @@ from dwdiag.cli import main
 from dwdiag.outputs import csv_output
 from tests.live.conftest import WORLD_NOW, emu, tenant  # noqa: F401 - the emulated demo tenant fixtures
 from tests.outputs.test_ocsf import assert_valid
+from tests.support import csv_reader
 
 
 @pytest.fixture
@@ -50,16 +51,16 @@ def test_scan_prints_ocsf_and_writes_both_files(scan_env, capsys, tmp_path):
 
 def test_scan_prints_csv(scan_env, capsys):
     assert main(["scan", "--format", "csv"]) == 0
-    findings = csv_output.read(capsys.readouterr().out)
+    findings = csv_reader.read(capsys.readouterr().out)
     assert findings and {f.region for f in findings} == set(scan_env.endpoints)
 
 
 def test_demo_prints_csv_and_writes_ocsf(capsys, tmp_path):
     assert main(["demo", "--format", "csv", "--output", str(tmp_path), "--no-alert"]) == 0
-    findings = csv_output.read(capsys.readouterr().out)
+    findings = csv_reader.read(capsys.readouterr().out)
     run = _run_folder(tmp_path)
     stored = json.loads((run / "findings.ocsf.json").read_text(encoding="utf-8"))
     assert len(stored) == len(findings) > 100
     for event in stored:
         assert_valid(event)
-    assert csv_output.read((run / "findings.csv").read_text(encoding="utf-8")) == findings
+    assert csv_reader.read((run / "findings.csv").read_text(encoding="utf-8")) == findings

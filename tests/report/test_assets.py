@@ -54,7 +54,7 @@ def _inlined(page: str) -> tuple[str, str, dict[str, str]]:
 
 
 def test_the_csp_allows_exactly_the_inlined_style_and_script_which_are_the_asset_files():
-    style, script, policy = _inlined(report_html.render(DATA))
+    style, script, policy = _inlined("".join(report_html.render_parts(DATA)))
     assert policy["script-src"] == _csp_source(script)
     assert policy["style-src"] == _csp_source(style)
     # What is inlined is the files' content, byte for byte, as the package (and the source tree) holds it.
@@ -67,7 +67,7 @@ def test_the_csp_allows_exactly_the_inlined_style_and_script_which_are_the_asset
 def test_the_page_is_byte_identical_to_the_one_rendered_from_the_former_string_constants():
     assert _hex(report_html.JS) == GOLDEN_JS_SHA256, "report.js differs from the former script.py's JS"
     assert _hex(report_html.CSS) == GOLDEN_CSS_SHA256, "report.css differs from the former style.py's CSS"
-    page = report_html.render(DATA)
+    page = "".join(report_html.render_parts(DATA))
     assert (len(page), _hex(page)) == (GOLDEN_PAGE_LENGTH, GOLDEN_PAGE_SHA256)
 
 

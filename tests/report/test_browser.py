@@ -14,7 +14,7 @@ from dwdiag import catalog
 from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerprint
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
-from dwdiag.report import build_report
+from dwdiag.report import iter_report_parts
 from dwdiag.models.run import RunResult
 from tests.report.conftest import open_page
 
@@ -158,7 +158,7 @@ def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path
     from selenium.common.exceptions import NoAlertPresentException
 
     path = tmp_path / "report.html"
-    path.write_text(build_report(_hostile_result()), encoding="utf-8")
+    path.write_text("".join(iter_report_parts(_hostile_result())), encoding="utf-8")
     open_page(browser, path)
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran

@@ -12,10 +12,14 @@ import pytest
 
 from dwdiag import catalog
 from dwdiag.cli import demo_snapshot
-from dwdiag.report.html import CSS, JS, build_report, content_security_policy, embed_json
+from dwdiag.report.html import CSS, JS, content_security_policy, embed_json, iter_report_parts
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from tests.report.test_browser import HOSTILE, _hostile_result
+
+
+def build_report(result, history=(), **kwargs) -> str:
+    return "".join(iter_report_parts(result, history, **kwargs))
 
 
 class Page(HTMLParser):

@@ -145,10 +145,6 @@ class PipelineRun(PascalWire):
         """A finished run that reached production (not only the development environment)."""
         return same(self.status, "Success") and any(s.deploys_to_production for s in self.stages)
 
-    @property
-    def production_stages(self) -> list[str]:
-        return [s.code or s.name or str(s.step) for s in self.stages if s.deploys_to_production]
-
 
 class CodeReview(PascalWire):
     """ListCodeReviews (2024-05-18, new Data Studio). `ObjectId` is the root review object; a review is

@@ -21,10 +21,6 @@ class SharedRule(PascalWire):
     shared_user: Optional[str] = None
     shared_data_source_name: Optional[str] = None
 
-    @property
-    def whole_workspace(self) -> bool:
-        return not (self.shared_user or "").strip()
-
 
 class DataSourceEntry(EnvEntry):
     shared_rules: Optional[list[SharedRule]] = Field(default=None, alias="shared_rules")

@@ -18,13 +18,6 @@ CategoryEvidence = Union[
     ComputingStorageEvidence, DataTransmissionEvidence, DataProductionEvidence, PlatformConfigEvidence
 ]
 
-EVIDENCE_TYPES: dict[Category, type] = {
-    Category.computing_storage: ComputingStorageEvidence,
-    Category.data_transmission: DataTransmissionEvidence,
-    Category.data_production: DataProductionEvidence,
-    Category.platform_config: PlatformConfigEvidence,
-}
-
 
 class RegionEvidence(Plain):
     region: str = Field(min_length=1)

@@ -3,8 +3,8 @@
 Columns are the spec's fields in the spec's order, then what a run adds (state, first_seen,
 regression, waived, waiver). `evidence` and `waiver` are compact JSON. A cell that a spreadsheet
 would run as a formula (starting with = + - @, tab or carriage return) gets a leading apostrophe,
-as OWASP's CSV-injection advice says; so that `read` gives back exactly what was written, a cell
-that itself starts with an apostrophe gets one too.
+as OWASP's CSV-injection advice says; so that a reader can give back exactly what was written
+(tests/support/csv_reader.py does), a cell that itself starts with an apostrophe gets one too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator
 
 from dwdiag.models.findings import Finding
 
@@ -23,15 +23,10 @@ COLUMNS = SPEC_COLUMNS + RUN_COLUMNS
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JSON_COLUMNS = ("evidence", "waiver")
 BOOL_COLUMNS = ("regression", "waived")
-OPTIONAL_COLUMNS = ("workspace_id",) + RUN_COLUMNS  # an empty cell is null only here; elsewhere it is ""
 
 
 def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS + ("'",)) else cell
-
-
-def restore(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") else cell
 
 
 def _cell(key: str, value: Any) -> str:
@@ -69,19 +64,3 @@ def _take(out: io.StringIO) -> str:
     out.seek(0)
     out.truncate()
     return text
-
-
-def _value(key: str, cell: str) -> Optional[Any]:
-    if cell == "" and key in OPTIONAL_COLUMNS:
-        return None
-    if key in JSON_COLUMNS:
-        return json.loads(cell)
-    if key in BOOL_COLUMNS:
-        return cell == "true"
-    return restore(cell)
-
-
-def read(text: str) -> list[Finding]:
-    """The findings back from `render`'s text (a leading byte-order mark is allowed)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    return [Finding.from_dict({k: _value(k, v) for k, v in r.items()}) for r in reader]

@@ -173,13 +173,5 @@ def render_parts(data: dict[str, Any]) -> Iterator[str]:
             yield values[part]
 
 
-def render(data: dict[str, Any]) -> str:
-    return "".join(render_parts(data))
-
-
-def build_report(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> str:
-    return render(report_data(result, history, **kwargs))
-
-
 def iter_report_parts(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> Iterator[str]:
     return render_parts(report_data(result, history, **kwargs))
