@@ -6,16 +6,16 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, in_workspace, rule
+from dwdiag.checks import (
+    ERROR, FAIL, MANUAL, PASS, Obj, Outcome, error, everything, everything_in, failed, in_workspace, per_workspace,
+    rule,
+)
 from dwdiag.models.common import get_ci, same
 from dwdiag.models.computing_storage import (
     EMR, NOT_EMR_TYPES, UNKNOWN_TYPE, CalcEngine, ComputeResourceGroup, ComputingStorageEvidence,
     MaxComputeProject, WorkspaceComputeResources,
 )
-from dwdiag.models.findings import Status
 from dwdiag.settings import Settings
-
-PASS, FAIL, ERROR, MANUAL = Status.passed, Status.fail, Status.error, Status.manual
 
 
 def _project_obj(p: MaxComputeProject) -> Obj:
@@ -47,7 +47,7 @@ def _permission_model(security: dict[str, Any], settings: Settings) -> tuple[str
     return f"securityProperties.{field}", get_ci(security, field)
 
 
-@rule("maxcompute_permission_model")
+@rule
 def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#maxcompute_permission_model."""
     def judge(p: MaxComputeProject) -> Outcome:
@@ -64,7 +64,7 @@ def maxcompute_permission_model(ev: ComputingStorageEvidence, settings: Settings
     return _per_project(ev, judge)
 
 
-@rule("maxcompute_download_control")
+@rule
 def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#maxcompute_download_control."""
     def judge(p: MaxComputeProject) -> Outcome:
@@ -87,7 +87,7 @@ def maxcompute_download_control(ev: ComputingStorageEvidence, settings: Settings
     return _per_project(ev, judge)
 
 
-@rule("maxcompute_data_protection")
+@rule
 def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#maxcompute_data_protection."""
     def judge(p: MaxComputeProject) -> Outcome:
@@ -107,7 +107,7 @@ def maxcompute_data_protection(ev: ComputingStorageEvidence, settings: Settings,
     return _per_project(ev, judge)
 
 
-@rule("maxcompute_storage_encryption")
+@rule
 def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#maxcompute_storage_encryption."""
     def judge(p: MaxComputeProject) -> Outcome:
@@ -126,7 +126,7 @@ def maxcompute_storage_encryption(ev: ComputingStorageEvidence, settings: Settin
     return _per_project(ev, judge)
 
 
-@rule("maxcompute_backup")
+@rule
 def maxcompute_backup(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#maxcompute_backup."""
     minimum = settings.min_retention_days
@@ -229,17 +229,10 @@ def _unknown_types(ws: WorkspaceComputeResources) -> list[ComputeResourceGroup]:
     return [g for g in ws.compute_resources if g.emr_kind == UNKNOWN_TYPE and g.name not in emr_names]
 
 
-@rule("emr_security_mode")
+@rule
 def emr_security_mode(ev: ComputingStorageEvidence, settings: Settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#emr_security_mode."""
-    if ev.workspaces_error:
-        return [error(everything("dataworks_compute_resource"), ev.workspaces_error, "DataWorks workspaces")]
-    out: list[Outcome] = []
-    for ws in ev.workspaces:
-        if not ws.workspace.available:
-            continue
-        out.extend(_emr_workspace(ws, settings.emr_access_mode_keys))
-    return out
+    return per_workspace(ev, "dataworks_compute_resource", lambda ws: _emr_workspace(ws, settings.emr_access_mode_keys))
 
 
 def _emr_workspace(ws: WorkspaceComputeResources, keys: list[str]) -> list[Outcome]:

@@ -6,16 +6,14 @@ from datetime import datetime
 from typing import Any, Optional
 
 from dwdiag.checks import (
-    Outcome, available, error, errors_in, everything, everything_in, in_workspace, plural, rule, workspace_obj,
+    ERROR, FAIL, MANUAL, NA, PASS, Outcome, error, errors_in, in_workspace, per_workspace, plural, rule,
+    unreadable_entry, workspace_obj,
 )
 from dwdiag.models.common import get_ci, same
 from dwdiag.models.data_transmission import (
     DataSourceEntry, DataSourceGroup, DataTransmissionEvidence, SecurityStrategy, WorkspaceDataSources,
 )
-from dwdiag.models.findings import Status
 from dwdiag.redact import is_secret_key
-
-PASS, FAIL, ERROR, MANUAL, NA = Status.passed, Status.fail, Status.error, Status.manual, Status.not_applicable
 
 # Keys that say who connects rather than where to; `target` comparison ignores them.
 IDENTITY_KEYS = frozenset(
@@ -30,18 +28,16 @@ def _covers(strategy: SecurityStrategy, workspace_id: str) -> bool:
     return same(strategy.control_dw_scope, "Tenant") or workspace_id in strategy.workspaces
 
 
-@rule("datasource_access_control")
+@rule
 def datasource_access_control(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#datasource_access_control."""
-    if ev.workspaces_error:
-        return [error(everything("dataworks_workspace"), ev.workspaces_error, "DataWorks workspaces")]
-    return [_access_control(ws, ev, settings.datasource_access_strict) for ws in available(ev.workspaces)]
+    strict = settings.datasource_access_strict
+    return per_workspace(ev, "dataworks_workspace", lambda ws: _access_control(ws, ev, strict),
+                         list_error=lambda ws: ws.data_sources_error, listing="Data-source access control")
 
 
 def _access_control(ws: WorkspaceDataSources, ev: DataTransmissionEvidence, strict: bool) -> Outcome:
     w, obj = ws.workspace, workspace_obj(ws.workspace)
-    if ws.data_sources_error:
-        return error(obj, ws.data_sources_error, f"Data-source access control of workspace {w.label}")
     if not ws.data_sources:
         return Outcome(NA, obj, f"Workspace {w.label} has no data sources.", {"data_sources": 0})
     entries = [(g, e) for g in ws.data_sources for e in g.entries]
@@ -63,9 +59,11 @@ def _access_control(ws: WorkspaceDataSources, ev: DataTransmissionEvidence, stri
     evidence = {"data_sources": sorted({g.name for g, _ in entries}), "shared_rules": shared,
                 "shared_with_whole_workspace": whole, "covering_dataquery_strategies": covering,
                 "strict": strict}
+    covered = plural(len(covering), "enabled DataQuery security strategy covers",
+                     "enabled DataQuery security strategies cover")
     summary = (f"Workspace {w.label} has {plural(len(ws.data_sources), 'data source', 'data sources')}; "
                f"{plural(len(whole), 'sharing rule gives', 'sharing rules give')} a whole workspace access "
-               f"({_targets(whole)}), and {plural(len(covering), 'enabled DataQuery security strategy covers', 'enabled DataQuery security strategies cover')} it.")
+               f"({_targets(whole)}), and {covered} it.")
     if not strict:
         return Outcome(MANUAL, obj, summary + " No API says whether data-source permissions are managed: "
                        "confirm in the console (a waiver records the answer).", evidence)
@@ -96,20 +94,16 @@ def _entries_by_env(group: DataSourceGroup) -> tuple[list[DataSourceEntry], list
     return [e for e in group.entries if e.is_dev], [e for e in group.entries if e.is_prod]
 
 
-@rule("datasource_env_isolation")
+@rule
 def datasource_env_isolation(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#datasource_env_isolation."""
-    if ev.workspaces_error:
-        return [error(everything("dataworks_datasource"), ev.workspaces_error, "DataWorks workspaces")]
     target_only = settings.datasource_isolation_compare == "target"
-    out: list[Outcome] = []
-    for ws in available(ev.workspaces):
-        if ws.data_sources_error:
-            out.append(error(everything_in("dataworks_datasource", ws.workspace), ws.data_sources_error,
-                             f"Data sources of workspace {ws.workspace.label}"))
-            continue
-        out.extend(_isolation(ws, g, target_only) for g in ws.data_sources)
-    return out
+
+    def judge(ws: WorkspaceDataSources) -> list[Outcome]:
+        return [_isolation(ws, g, target_only) for g in ws.data_sources]
+
+    return per_workspace(ev, "dataworks_datasource", judge,
+                         list_error=lambda ws: ws.data_sources_error, listing="Data sources")
 
 
 def _isolation(ws: WorkspaceDataSources, group: DataSourceGroup, target_only: bool) -> Outcome:
@@ -119,10 +113,9 @@ def _isolation(ws: WorkspaceDataSources, group: DataSourceGroup, target_only: bo
     if not w.standard_mode:
         return Outcome(NA, obj, f"{name}: the workspace is in basic mode, which has no development "
                        "environment to isolate.", {"DevEnvironmentEnabled": w.dev_environment_enabled})
-    broken = [e for e in group.entries if e.connection_properties_error]
-    if broken:
-        return Outcome(ERROR, obj, f"{name} could not be checked: entry {broken[0].id} has "
-                       f"{broken[0].connection_properties_error}.", {"entry_id": broken[0].id})
+    unreadable = unreadable_entry(obj, name, group.entries)
+    if unreadable:
+        return unreadable
     dev, prod = _entries_by_env(group)
     if not dev or not prod:
         return _one_sided(obj, name, group, dev, prod)
@@ -197,28 +190,22 @@ def _auth_mode(entry: DataSourceEntry) -> str:
     return str(auth) if auth is not None else "not reported"
 
 
-@rule("datasource_oss_access_mode")
+@rule
 def datasource_oss_access_mode(ev: DataTransmissionEvidence, settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#datasource_oss_access_mode."""
-    if ev.workspaces_error:
-        return [error(everything("dataworks_datasource"), ev.workspaces_error, "DataWorks workspaces")]
-    out: list[Outcome] = []
-    for ws in available(ev.workspaces):
-        if ws.data_sources_error:
-            out.append(error(everything_in("dataworks_datasource", ws.workspace), ws.data_sources_error,
-                             f"OSS data sources of workspace {ws.workspace.label}"))
-            continue
-        out.extend(_oss_mode(ws, g) for g in ws.data_sources if g.type.strip().lower() in OSS_TYPES)
-    return out
+    def judge(ws: WorkspaceDataSources) -> list[Outcome]:
+        return [_oss_mode(ws, g) for g in ws.data_sources if g.type.strip().lower() in OSS_TYPES]
+
+    return per_workspace(ev, "dataworks_datasource", judge,
+                         list_error=lambda ws: ws.data_sources_error, listing="OSS data sources")
 
 
 def _oss_mode(ws: WorkspaceDataSources, group: DataSourceGroup) -> Outcome:
     obj = in_workspace("dataworks_datasource", ws.workspace, group.name)
     name = f"OSS data source {group.name} in workspace {ws.workspace.label}"
-    broken = [e for e in group.entries if e.connection_properties_error]
-    if broken:
-        return Outcome(ERROR, obj, f"{name} could not be checked: entry {broken[0].id} has "
-                       f"{broken[0].connection_properties_error}.", {"entry_id": broken[0].id})
+    unreadable = unreadable_entry(obj, name, group.entries)
+    if unreadable:
+        return unreadable
     modes = [{"env": e.env_type, "entry_id": e.id, "authType": _auth_mode(e),
               "accessId": get_ci(e.connection_properties, "accessId")} for e in group.entries]
     evidence = {"entries": modes}

@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from dwdiag.checks import Obj, Outcome, error, rule
+from dwdiag.checks import FAIL, PASS, Obj, Outcome, error, rule
 from dwdiag.models.common import same
-from dwdiag.models.findings import Status
 from dwdiag.models.platform_config import PlatformConfigEvidence, Trail
-
-PASS, FAIL, ERROR = Status.passed, Status.fail, Status.error
-
 
 # What each reading asks of a trail (setting `trail_reading`), and where it comes from.
 READINGS = {
@@ -50,7 +46,7 @@ def _summary(trail: Trail) -> dict[str, Any]:
     }
 
 
-@rule("actiontrail_audit")
+@rule
 def actiontrail_audit(ev: PlatformConfigEvidence, settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#actiontrail_audit."""
     obj = Obj("actiontrail", ev.region, f"ActionTrail in {ev.region}", None)

@@ -1,26 +1,31 @@
-"""Rule `schedule_identity_login`: a RAM user that production jobs run as should never sign in."""
+"""Rule of `data_production` about scheduling identities (`schedule_identity_login`): a RAM user that
+production jobs run as should never sign in."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from dwdiag.checks import Obj, Outcome, error, everything, everything_in, failed, rule
+from dwdiag.checks import (
+    ERROR, FAIL, MANUAL, PASS, Obj, Outcome, available, error, everything_in, failed, rule, workspaces_unlisted,
+)
 from dwdiag.models.data_production import DataProductionEvidence, IdentityEvidence, SigninEvent, scheduling_identities
-from dwdiag.models.findings import Status
 
-PASS, FAIL, ERROR, MANUAL = Status.passed, Status.fail, Status.error, Status.manual
 EVENT_HISTORY_DAYS = 90  # ActionTrail keeps 90 days of events
 
 
-@rule("schedule_identity_login")
+@rule
 def schedule_identity_login(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
     """Evidence and decisions: docs/evidence.md#schedule_identity_login."""
-    if ev.workspaces_error:
-        return [error(everything("ram_user"), ev.workspaces_error, "DataWorks workspaces")]
+    return workspaces_unlisted(ev, "ram_user") or _identities(ev, settings, now)
+
+
+def _identities(ev: DataProductionEvidence, settings, now: datetime) -> list[Outcome]:
+    """One result per scheduling identity of the region's workspaces (an identity serves several), after
+    an `error` for each workspace whose identities could not be read."""
     out = [error(everything_in("ram_user", ws.workspace), ws.compute_resources_error,
                  f"Scheduling identities of workspace {ws.workspace.label}")
-           for ws in ev.workspaces if ws.workspace.available and ws.compute_resources_error]
+           for ws in available(ev.workspaces) if ws.compute_resources_error]
     out += [_unreadable(ws, names) for ws, names in _unreadable_resources(ev)]
     known = {i.user_id: i for i in ev.identities}
     start = now - timedelta(days=settings.login_lookback_days)

@@ -1,4 +1,4 @@
-"""What was deployed to production in a window, and by whom: shared by two data_production rules.
+"""What was deployed to production in a window, and by whom: read by `review` and `separation`.
 
 Legacy Data Studio: published packages (ListDeploymentPackages) whose detail targets production
 (ToEnvironment 2); deployer = HandlerId, developer = CommitUser of the deployed file version.
