@@ -425,6 +425,10 @@ class _DyingStore:
         self._count(key)
         self.inner.write_chunks(key, chunks, *args, **kwargs)
 
+    def copy(self, source, destination):
+        self._count(destination)
+        self.inner.copy(source, destination)
+
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
