@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from dwdiag import pipeline
 from dwdiag.clients import Credentials
 from dwdiag.clients.retry import RetryPolicy
+from dwdiag.collectors.region import ExecutorFactory
 from dwdiag.models.findings import Status
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
@@ -25,12 +28,27 @@ from dwdiag.sweep import Sweep
 PEER_POOL = 10  # Prowler's Alibaba provider: 10 threads, one retry
 
 
+def peer_executors(threads: int = PEER_POOL) -> ExecutorFactory:
+    """How peer tools run: every quota family of a region shares one pool of `threads` workers."""
+    pools: dict[str, ThreadPoolExecutor] = {}
+    lock = threading.Lock()
+
+    def make(family: str, size: int, region: str) -> ThreadPoolExecutor:
+        with lock:
+            if region not in pools:
+                pools[region] = ThreadPoolExecutor(threads, thread_name_prefix=f"peer-{region}")
+            return pools[region]
+
+    return make
+
+
 def main(config: dict) -> dict:
     settings = Settings(regions=config["regions"], **config["settings"])
     if config["mode"] == "peer":
+        # One shared pool, no client-side rate limit, one immediate retry.
         retry = lambda deadline: RetryPolicy(deadline=deadline, max_attempts=2, base_delay=0.0)  # noqa: E731
-        sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"], retry=retry,
-                      peer_pool=PEER_POOL)
+        sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"], retry=retry, rates={},
+                      executors=peer_executors())
     else:
         sweep = Sweep(settings, Credentials(*config["credentials"]), config["endpoints"])
     # The store keeps the run and the evidence cache the next sweep reads, as in a handler.

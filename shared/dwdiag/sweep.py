@@ -14,7 +14,7 @@ from dwdiag.clients.errors import NETWORK
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.collectors.base import OncePerRun, RegionContext
 from dwdiag.collectors.cache import EvidenceCache, cache_key
-from dwdiag.collectors.region import collect_region, pool_sizes
+from dwdiag.collectors.region import ExecutorFactory, collect_region, pool_per_family, pool_sizes
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
@@ -29,14 +29,23 @@ CREDENTIAL_CODES = ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidSecur
                     "IncompleteSignature", "InvalidAccessKeySecret")
 
 
+def quota_rates(settings: Settings) -> dict[str, float]:
+    """The client-side rate of each quota family. A little under each quota: the server counts calls per
+    sliding second, and calls sent evenly still arrive a few milliseconds apart unevenly."""
+    return {family: rate * RATE_MARGIN for family, rate in (
+        ("dataworks", settings.qps_dataworks), ("maxcompute", settings.qps_maxcompute),
+        ("actiontrail_lookup", settings.qps_actiontrail_lookup), ("ram", settings.qps_ram))}
+
+
 class Sweep:
     """Sessions per region sharing credentials, endpoints, the deadline and one call counter."""
 
     def __init__(self, settings: Settings, credentials: Optional[Credentials] = None,
                  endpoints: Optional[dict] = None, retry: Optional[Callable[[Optional[float]], RetryPolicy]] = None,
-                 peer_pool: Optional[int] = None):
-        """`peer_pool` runs the way peer tools do (the benchmark's baseline): one fixed pool of that
-        many threads and no client-side rate limit."""
+                 rates: Optional[dict[str, float]] = None, executors: Optional[ExecutorFactory] = None):
+        """`rates`: calls a second per quota family that the clients hold to (default: the settings' quotas,
+        a little under each; a family left out is not limited). `executors(family, size, region)` makes
+        the workers of each quota family of a region (default: a pool per family, sized from its rate)."""
         self.settings = settings
         self.credentials = credentials
         self.endpoints = endpoints if endpoints is not None else {p: settings.endpoint(p) for p in PRODUCTS}
@@ -46,15 +55,9 @@ class Sweep:
         self._retry = retry or (lambda deadline: RetryPolicy(deadline=deadline))
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
-        # A little under each quota: the server counts calls per sliding second, and calls sent evenly
-        # still arrive a few milliseconds apart unevenly.
-        self.rates = {family: rate * RATE_MARGIN for family, rate in (
-            ("dataworks", settings.qps_dataworks), ("maxcompute", settings.qps_maxcompute),
-            ("actiontrail_lookup", settings.qps_actiontrail_lookup), ("ram", settings.qps_ram))}
-        self.pool_sizes = pool_sizes(self.rates, settings.workers, fixed=peer_pool)
-        self.shared_pool = peer_pool is not None
-        if peer_pool is not None:
-            self.rates = {}
+        self.rates = quota_rates(settings) if rates is None else dict(rates)
+        self.pool_sizes = pool_sizes(self.rates, settings.workers)
+        self.executors = executors or pool_per_family
 
     def session(self, region: str) -> Session:
         with self._lock:
@@ -101,7 +104,7 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
         cache = _read_cache(cache_store, region)
         ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache,
                             shared=sweep.shared)
-        evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.shared_pool)
+        evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.executors)
         if cache_store is not None:
             try:
                 cache_store.write_bytes(cache_key(region), cache.to_bytes(), "application/gzip")

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
 
 from dwdiag.clients.errors import MALFORMED, NETWORK, ClientError, from_sdk
+from dwdiag.collectors.base import call_error
 
 SECRET = "canarySecret-9f8e7d"
 TOKEN = "CAIScanaryToken-123456"
@@ -18,8 +21,8 @@ def test_an_api_error_keeps_code_status_and_request_id():
     e = from_sdk(exc, "dataworks", "ListProjectMembers")
     assert (e.product, e.operation, e.code, e.http_status, e.request_id, e.retry_after_ms) == (
         "dataworks", "ListProjectMembers", "Forbidden.Access", 403, "R1", None)
-    call_error = e.to_call_error("cn-shanghai")
-    assert (call_error.code, call_error.http_status, call_error.region) == ("Forbidden.Access", 403, "cn-shanghai")
+    as_evidence = call_error(e, "cn-shanghai")
+    assert (as_evidence.code, as_evidence.http_status, as_evidence.region) == ("Forbidden.Access", 403, "cn-shanghai")
 
 
 def test_throttling_keeps_retry_after():
@@ -55,7 +58,7 @@ def test_the_secret_is_masked_in_the_message():
                           message=f"failed for secret {SECRET} and token {TOKEN}")
     e = from_sdk(exc, "sts", "GetCallerIdentity", secrets=(SECRET, TOKEN))
     assert e.code == "InternalError"
-    for text in (e.message, str(e), repr(e), e.to_call_error().model_dump_json()):
+    for text in (e.message, str(e), repr(e), call_error(e).model_dump_json()):
         assert SECRET not in text and TOKEN not in text
     assert "[REDACTED]" in e.message
 
@@ -74,3 +77,11 @@ def test_a_secret_in_a_query_string_is_masked_even_unlisted():
 
 def test_a_long_message_is_cut():
     assert len(ClientError("p", "o", "C", "x" * 5000).message) == 500
+
+
+def test_the_client_layer_imports_no_evidence_model():
+    """Call failures become evidence in the collectors (collectors/base.py), not in the client layer."""
+    code = "import sys, dwdiag.clients; print(' '.join(m for m in sys.modules if m.startswith('dwdiag.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "dwdiag.clients.session" in loaded
+    assert not [m for m in loaded if m.startswith(("dwdiag.models", "dwdiag.collectors", "dwdiag.checks"))]

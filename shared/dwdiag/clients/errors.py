@@ -1,10 +1,12 @@
-"""One error type for every failed call, whatever the SDK raised; secrets masked."""
+"""One error type for every failed call, whatever the SDK raised; secrets masked.
+
+The client layer imports nothing from the evidence models: the collectors turn a ClientError into
+evidence (`dwdiag.collectors.base.call_error`)."""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from dwdiag.models.common import CallError
 from dwdiag.redact import redact_text
 
 # Codes that are ours, for failures that never reached an answer with a code.
@@ -24,10 +26,6 @@ class ClientError(Exception):
         self.http_status, self.request_id, self.retry_after_ms = http_status, request_id, retry_after_ms
         super().__init__(f"{product} {operation} failed: {self.code}"
                          + (f" (HTTP {http_status})" if http_status else "") + (f": {self.message}" if self.message else ""))
-
-    def to_call_error(self, region: Optional[str] = None) -> CallError:
-        return CallError(product=self.product, operation=self.operation, code=self.code, message=self.message,
-                         http_status=self.http_status, request_id=self.request_id, region=region)
 
 
 def _int(value: Any) -> Optional[int]:

@@ -1,4 +1,7 @@
-"""What every collector shares: the region's session, one fetch of each list, errors kept as evidence."""
+"""What every collector shares: the region's session, one fetch of each list, errors kept as evidence.
+
+This is where a failed call (the client layer's ClientError) becomes evidence (a CallError model):
+the client layer knows nothing of the evidence models."""
 
 from __future__ import annotations
 
@@ -18,6 +21,12 @@ from dwdiag.settings import Settings
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+
+
+def call_error(err: ClientError, region: Optional[str] = None) -> CallError:
+    """A failed call as evidence: which API failed, why, and the request to quote to support."""
+    return CallError(product=err.product, operation=err.operation, code=err.code, message=err.message,
+                     http_status=err.http_status, request_id=err.request_id, region=region)
 
 
 @dataclass
@@ -74,7 +83,7 @@ class RegionContext:
         try:
             return Fetched(fn())
         except ClientError as err:
-            return Fetched(error=err.to_call_error(self.region))
+            return Fetched(error=call_error(err, self.region))
 
     def collect(self, service: str, operation: str, **params: Any) -> Fetched:
         return self.fetch(lambda: self.session.client(service).collect(operation, **params))
@@ -86,8 +95,8 @@ class RegionContext:
 def invalid(product: str, operation: str, exc: ValidationError, region: str) -> CallError:
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(p) for p in first.get("loc", ()))
-    return ClientError(product, operation, MALFORMED,
-                       f"unexpected answer at {where or 'top level'}: {first.get('msg')}").to_call_error(region)
+    return call_error(ClientError(product, operation, MALFORMED,
+                                  f"unexpected answer at {where or 'top level'}: {first.get('msg')}"), region)
 
 
 def parse_list(model: type[M], items: Any, product: str, operation: str, region: str) -> tuple[list[M], Optional[CallError]]:

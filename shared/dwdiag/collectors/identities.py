@@ -11,11 +11,10 @@ from pydantic import ValidationError
 from dwdiag.collectors.base import RegionContext, invalid, parse_list, parse_one
 from dwdiag.models.common import CallError
 from dwdiag.models.data_production import (
-    IdentityEvidence, RamUser, SigninEvent, WorkspaceProduction, scheduling_identities,
+    EVENT_HISTORY_DAYS, IdentityEvidence, RamUser, SigninEvent, WorkspaceProduction, scheduling_identities,
 )
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
-EVENT_HISTORY_DAYS = 90
 DELIVERY_DELAY = timedelta(minutes=30)
 # A RAM user's console logon is recorded under this service (the documented ConsoleSignin record).
 # ServiceName with User is a pair of conditions the LookupEvents FAQ lists; EventName with User is not.

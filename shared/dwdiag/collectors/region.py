@@ -3,7 +3,8 @@
 Each family (DataWorks, MaxCompute, RAM + ActionTrail lookups, the rest) has its own workers, sized
 from its rate, so a slow family never waits behind another's queue. Every workspace's compute
 resources are listed first: they name the scheduling identities, whose ActionTrail lookups (2 QPS,
-often the slowest family) then run alongside the long DataWorks pass instead of after it.
+often the slowest family) then run alongside the long DataWorks pass instead of after it. What is
+fetched inside a workspace is the table of collectors/workspace.py.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import math
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from dwdiag.collectors import identities
 from dwdiag.collectors.base import RegionContext, parse_list, parse_one
-from dwdiag.collectors.workspace import Needs, WorkspaceFacts, gather_compute, gather_rest
+from dwdiag.collectors.workspace import WORKSPACE_MODELS, Gathered, WorkspaceList, gather, passes
 from dwdiag.models.common import CallError, Workspace
 from dwdiag.models.computing_storage import ComputingStorageEvidence, MaxComputeProject, WorkspaceComputeResources
 from dwdiag.models.data_production import DataProductionEvidence, WorkspaceProduction
-from dwdiag.models.data_transmission import DataTransmissionEvidence, SecurityStrategy, WorkspaceDataSources
+from dwdiag.models.data_transmission import (
+    DATA_QUERY, DataTransmissionEvidence, SecurityStrategy, WorkspaceDataSources,
+)
 from dwdiag.models.findings import Category
 from dwdiag.models.packed import Packed, pack
 from dwdiag.models.platform_config import PlatformConfigEvidence, Trail, TrailStatus
@@ -28,22 +31,21 @@ from dwdiag.models.snapshot import RegionEvidence
 
 CS, DT, DP, PC = Category.computing_storage, Category.data_transmission, Category.data_production, \
     Category.platform_config
-FAMILIES = ("dataworks", "maxcompute", "identity", "other")
 IN_FLIGHT_SECONDS = 0.25  # how long one call may take and still leave its family running at its rate
 
-
-def needs_for(categories: set[Category]) -> Needs:
-    return Needs(compute=bool({CS, DP} & categories), calc_engines=CS in categories,
-                 data_sources=DT in categories, members=DP in categories, deployments=DP in categories,
-                 code_reviews=DP in categories)
+# Makes the workers of one quota family in one region: (family, size, region) -> executor. The region
+# shuts down what it was given when it is done; an executor given for several families is shared by them.
+ExecutorFactory = Callable[[str, int, str], ThreadPoolExecutor]
 
 
-def pool_sizes(rates: dict[str, float], ceiling: int, fixed: Optional[int] = None) -> dict[str, int]:
-    """Workers per family: enough calls in flight to hold the family at its rate (Little's law),
-    never more than `ceiling`. `fixed` gives every family one shared pool of that size (how peer
-    tools run), for the benchmark's baseline."""
-    if fixed:
-        return {family: fixed for family in FAMILIES}
+def pool_per_family(family: str, size: int, region: str) -> ThreadPoolExecutor:
+    """The default: each quota family of a region has its own workers."""
+    return ThreadPoolExecutor(size, thread_name_prefix=f"{family}-{region}")
+
+
+def pool_sizes(rates: dict[str, float], ceiling: int) -> dict[str, int]:
+    """Workers per family (dataworks, maxcompute, identity, other): enough calls in flight to hold the
+    family at its rate (Little's law), never more than `ceiling`."""
 
     def size(rate: float) -> int:
         return max(2, min(ceiling, math.ceil(rate * IN_FLIGHT_SECONDS)))
@@ -53,34 +55,37 @@ def pool_sizes(rates: dict[str, float], ceiling: int, fixed: Optional[int] = Non
 
 
 class Executors:
-    def __init__(self, stack: ExitStack, sizes: dict[str, int], region: str, shared: bool) -> None:
-        if shared:
-            pool = stack.enter_context(ThreadPoolExecutor(sizes["dataworks"], thread_name_prefix=f"dw-{region}"))
-            self.by_family = {family: pool for family in FAMILIES}
-        else:
-            self.by_family = {family: stack.enter_context(ThreadPoolExecutor(
-                n, thread_name_prefix=f"{family}-{region}")) for family, n in sizes.items()}
+    def __init__(self, stack: ExitStack, sizes: dict[str, int], region: str, make: ExecutorFactory) -> None:
+        self.by_family: dict[str, ThreadPoolExecutor] = {}
+        entered: set[int] = set()
+        for family, n in sizes.items():
+            pool = self.by_family[family] = make(family, n, region)
+            if id(pool) not in entered:  # a shared executor is shut down once
+                entered.add(id(pool))
+                stack.enter_context(pool)
 
     def __getattr__(self, family: str) -> ThreadPoolExecutor:
         return self.by_family[family]
 
 
 def collect_region(ctx: RegionContext, categories: list[Category], sizes: Optional[dict[str, int]] = None,
-                   shared_pool: bool = False) -> RegionEvidence:
-    chosen, needs = set(categories), needs_for(set(categories))
+                   executors: ExecutorFactory = pool_per_family) -> RegionEvidence:
+    chosen = set(categories)
+    first_pass, the_rest = passes(chosen)
     sizes = sizes or pool_sizes({}, 16)
     evidence = RegionEvidence(region=ctx.region)
     with ExitStack() as stack:
-        ex = Executors(stack, sizes, ctx.region, shared_pool)
+        ex = Executors(stack, sizes, ctx.region, executors)
         trails = ex.other.submit(_trails, ctx) if PC in chosen else None
         strategies = ex.dataworks.submit(_strategies, ctx) if DT in chosen else None
         projects = ex.maxcompute.submit(_maxcompute, ctx, ex.maxcompute) if CS in chosen else None
         workspaces, ws_error = _workspaces(ctx) if chosen - {PC} else ([], None)
-        facts = [WorkspaceFacts(w) for w in workspaces]
-        first = [ex.dataworks.submit(gather_compute, ctx, f, needs) for f in facts]
+        gathered = [Gathered(w) for w in workspaces]
+        first = [ex.dataworks.submit(gather, ctx, g, first_pass) for g in gathered]
         found_ids: dict[str, Any] = {}
-        id_thread = _start_identities(ctx, first, facts, ex.identity, found_ids) if DP in chosen else None
-        rest = [ex.dataworks.submit(_after, ctx, f, needs, a, chosen) for f, a in zip(facts, first)]
+        id_thread = _start_identities(ctx, first, gathered, first_pass, ex.identity, found_ids) \
+            if DP in chosen else None
+        rest = [ex.dataworks.submit(_after, ctx, g, the_rest, a, chosen) for g, a in zip(gathered, first)]
         for done, _ in enumerate(as_completed(rest), start=1):
             ctx.report(f"{done}/{len(rest)} workspaces")
         parts = [f.result() for f in rest]
@@ -113,26 +118,26 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
     return evidence
 
 
-def _after(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs, first: Future,
+def _after(ctx: RegionContext, got: Gathered, rows: list[WorkspaceList], first: Future,
            chosen: set[Category]) -> dict[Category, bytes]:
     """The rest of one workspace, packed per category as soon as it is in (see models/packed.py)."""
     first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
-    gather_rest(ctx, facts, needs)
-    parts = {category: pack(build(facts)) for category, build in PER_WORKSPACE.items() if category in chosen}
-    facts.keep_compute_only()  # the identity lookups may still read it; everything else is in `parts`
+    gather(ctx, got, rows)
+    parts = {category: pack(got.evidence(category)) for category in WORKSPACE_MODELS if category in chosen}
+    got.keep_first_pass_only()  # the identity lookups may still read it; everything else is in `parts`
     return parts
 
 
-def _start_identities(ctx: RegionContext, first: list[Future], facts: list[WorkspaceFacts],
-                      pool: ThreadPoolExecutor, box: dict[str, Any]) -> threading.Thread:
+def _start_identities(ctx: RegionContext, first: list[Future], gathered: list[Gathered],
+                      first_pass: list[WorkspaceList], pool: ThreadPoolExecutor,
+                      box: dict[str, Any]) -> threading.Thread:
     """A coordinator thread (not a pool worker, so it can wait) that starts the sign-in lookups as
     soon as every workspace's compute resources are known."""
     def run() -> None:
         try:
             for f in first:
                 f.result()
-            known = [WorkspaceProduction(workspace=f.workspace, compute_resources=f.compute,
-                                         compute_resources_error=f.compute_error) for f in facts]
+            known = [WorkspaceProduction(workspace=g.workspace, **g.fields(DP, first_pass)) for g in gathered]
             box["result"] = identities.collect(ctx, known, pool)
         except BaseException as exc:  # noqa: BLE001 - handed to the collecting thread, which raises it
             box["error"] = exc
@@ -183,7 +188,7 @@ def _maxcompute_project_evidence(ctx: RegionContext, name: str) -> MaxComputePro
 
 
 def _strategies(ctx: RegionContext) -> tuple[list[SecurityStrategy], Optional[CallError]]:
-    f = ctx.collect("dataworks", "list_security_strategies", ControlModule="DataQuery")
+    f = ctx.collect("dataworks", "list_security_strategies", ControlModule=DATA_QUERY)
     if f.error:
         return [], f.error
     return parse_list(SecurityStrategy, f.data, "dataworks", "ListSecurityStrategies", ctx.region)
@@ -223,25 +228,3 @@ def _trail_status(ctx: RegionContext, trail: Trail) -> None:
     else:
         trail.trail_status, trail.trail_status_error = parse_one(TrailStatus, s.data, "actiontrail",
                                                                  "GetTrailStatus", home)
-
-
-def _computing(f: WorkspaceFacts) -> WorkspaceComputeResources:
-    return WorkspaceComputeResources(workspace=f.workspace, compute_resources=f.compute,
-                                     compute_resources_error=f.compute_error, emr_calc_engines=f.calc_engines,
-                                     emr_calc_engines_error=f.calc_engines_error)
-
-
-def _transmission(f: WorkspaceFacts) -> WorkspaceDataSources:
-    return WorkspaceDataSources(workspace=f.workspace, data_sources=f.data_sources,
-                                data_sources_error=f.data_sources_error)
-
-
-def _production(f: WorkspaceFacts) -> WorkspaceProduction:
-    return WorkspaceProduction(
-        workspace=f.workspace, members=f.members, members_error=f.members_error, compute_resources=f.compute,
-        compute_resources_error=f.compute_error, deployment_packages=f.packages,
-        deployment_packages_error=f.packages_error, pipeline_runs=f.runs, pipeline_runs_error=f.runs_error,
-        code_reviews=f.reviews, code_reviews_error=f.reviews_error)
-
-
-PER_WORKSPACE = {CS: _computing, DT: _transmission, DP: _production}

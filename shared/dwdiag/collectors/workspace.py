@@ -1,99 +1,154 @@
-"""Everything collected inside one DataWorks workspace, each list fetched once for every category."""
+"""Everything collected inside one DataWorks workspace: one table of lists, each fetched once for
+every category that reads it.
+
+A row of `LISTS` is one per-workspace list: its name (the field `<name>` and `<name>_error` of each
+category model that reads it), the operation, the evidence model of one item, the categories that
+need it, extra request parameters, when it is asked for, and what is fetched for its items after
+the list (package details, shared rules). Adding a list is one row here and its two fields in the
+workspace model of each category that reads it; `_check` holds the table and the models together.
+
+Rows with `first_pass` are fetched for every workspace before the rest: the compute resources name
+the scheduling identities, whose ActionTrail lookups (the slowest quota) then run while the rest is
+collected.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
+from pydantic import BaseModel
+
+from dwdiag.clients import operations
 from dwdiag.collectors.base import Fetched, RegionContext, parse_list, parse_one
 from dwdiag.models.common import CallError, Workspace, window_start_ms
-from dwdiag.models.computing_storage import NOT_EMR, CalcEngine, ComputeResourceGroup
-from dwdiag.models.data_production import (
-    PUBLISHED, CodeReview, DeployedItem, DeploymentDetail, DeploymentPackage, FileVersion, Member, PipelineRun,
-    PipelineRunItem, Snapshot,
+from dwdiag.models.computing_storage import (
+    EMR_ENGINE, NOT_EMR, CalcEngine, ComputeResourceGroup, WorkspaceComputeResources,
 )
-from dwdiag.models.data_transmission import DataSourceGroup, SharedRule
+from dwdiag.models.data_production import (
+    PUBLISHED, RUN_SUCCEEDED, SAVED, CodeReview, DeployedItem, DeploymentDetail, DeploymentPackage, FileVersion,
+    Member, PipelineRun, PipelineRunItem, Snapshot, WorkspaceProduction,
+)
+from dwdiag.models.data_transmission import DataSourceGroup, SharedRule, WorkspaceDataSources
+from dwdiag.models.findings import Category
 
 DW, LEGACY = "dataworks", "dataworks_legacy"
+CS, DT, DP = Category.computing_storage, Category.data_transmission, Category.data_production
+
+# The per-workspace evidence model of each category that reads workspace lists.
+WORKSPACE_MODELS: dict[Category, type[BaseModel]] = {
+    CS: WorkspaceComputeResources, DT: WorkspaceDataSources, DP: WorkspaceProduction,
+}
+
+
+class Gathered:
+    """One workspace's lists as they come in: name -> (items, error); a list not asked for is empty."""
+
+    __slots__ = ("workspace", "lists")
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.lists: dict[str, tuple[list, Optional[CallError]]] = {}
+
+    def items(self, name: str) -> list:
+        return self.lists.get(name, ([], None))[0]
+
+    def error(self, name: str) -> Optional[CallError]:
+        return self.lists.get(name, ([], None))[1]
+
+    def fields(self, category: Category, rows: Iterable["WorkspaceList"]) -> dict[str, Any]:
+        """The category model's fields of these rows."""
+        out: dict[str, Any] = {}
+        for row in rows:
+            if category in row.categories:
+                out[row.name], out[f"{row.name}_error"] = self.lists.get(row.name, ([], None))
+        return out
+
+    def evidence(self, category: Category) -> BaseModel:
+        """The category's workspace model (WorkspaceComputeResources, ...) of what was gathered."""
+        return WORKSPACE_MODELS[category](workspace=self.workspace, **self.fields(category, LISTS))
+
+    def keep_first_pass_only(self) -> None:
+        """Let go of all but the first-pass lists once the workspace is packed (the identity lookups may
+        still read the compute resources)."""
+        self.lists = {name: got for name, got in self.lists.items() if BY_NAME[name].first_pass}
+
+
+def _always(got: Gathered) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
-class Needs:
-    """Which lists the chosen categories need from each workspace."""
+class WorkspaceList:
+    """One row of the table: a list asked of every workspace that some chosen category reads."""
 
-    compute: bool = False
-    calc_engines: bool = False
-    data_sources: bool = False
-    members: bool = False
-    deployments: bool = False
-    code_reviews: bool = False
+    name: str                                  # the category models' field (and `<name>_error`)
+    operation: str                             # a list operation of `service`, asked with ProjectId
+    model: type[BaseModel]                     # the evidence model of one item
+    categories: frozenset[Category]            # the categories whose workspace model has the field
+    params: Mapping[str, Any] = field(default_factory=dict)  # request parameters besides ProjectId
+    service: str = DW
+    first_pass: bool = False                   # fetched for every workspace before the rest
+    when: Callable[[Gathered], bool] = _always  # asked only when this holds (the rows above it are in)
+    # Calls made for the items once the list is in (details, sharing rules); returns the items kept.
+    details: Optional[Callable[[RegionContext, Workspace, list], list]] = None
 
+    @property
+    def action(self) -> str:
+        return operations.operation(self.service, self.operation).action
 
-@dataclass
-class WorkspaceFacts:
-    workspace: Workspace
-    compute: list[ComputeResourceGroup] = field(default_factory=list)
-    compute_error: Optional[CallError] = None
-    calc_engines: list[CalcEngine] = field(default_factory=list)
-    calc_engines_error: Optional[CallError] = None
-    data_sources: list[DataSourceGroup] = field(default_factory=list)
-    data_sources_error: Optional[CallError] = None
-    members: list[Member] = field(default_factory=list)
-    members_error: Optional[CallError] = None
-    packages: list[DeploymentPackage] = field(default_factory=list)
-    packages_error: Optional[CallError] = None
-    runs: list[PipelineRun] = field(default_factory=list)
-    runs_error: Optional[CallError] = None
-    reviews: list[CodeReview] = field(default_factory=list)
-    reviews_error: Optional[CallError] = None
-
-    def keep_compute_only(self) -> None:
-        """Let go of all but the workspace and its compute resources once they are packed."""
-        self.calc_engines, self.data_sources, self.members = [], [], []
-        self.packages, self.runs, self.reviews = [], [], []
+    def fetch(self, ctx: RegionContext, ws: Workspace) -> tuple[list, Optional[CallError]]:
+        f = ctx.collect(self.service, self.operation, ProjectId=ws.id, **self.params)
+        items, err = _parsed(ctx, self.model, f, self.action)
+        if err is None and self.details is not None:
+            items = self.details(ctx, ws, items)
+        return items, err
 
 
-def gather_compute(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> WorkspaceFacts:
-    """First pass over every workspace: the compute resources name the scheduling identities, whose
-    ActionTrail lookups (the slowest quota) can then start while the rest is collected."""
-    ws = facts.workspace
-    if ws.available and needs.compute:
-        facts.compute, facts.compute_error = _listed(ctx, ComputeResourceGroup, "list_compute_resources", ws)
-    return facts
+def gather(ctx: RegionContext, got: Gathered, rows: Iterable[WorkspaceList]) -> Gathered:
+    """Fetch these rows for one workspace, in table order."""
+    if not got.workspace.available:
+        return got  # being created, frozen or deleted: the rules skip it, so nothing is fetched
+    for row in rows:
+        if row.when(got):
+            got.lists[row.name] = row.fetch(ctx, got.workspace)
+    return got
 
 
-def gather_rest(ctx: RegionContext, facts: WorkspaceFacts, needs: Needs) -> WorkspaceFacts:
-    ws = facts.workspace
-    if not ws.available:
-        return facts  # being created, frozen or deleted: the rules skip it, so nothing is fetched
-    if needs.calc_engines and _wants_legacy_engines(facts):
-        f = ctx.collect(LEGACY, "list_calc_engines", ProjectId=ws.id, CalcEngineType="EMR")
-        facts.calc_engines, facts.calc_engines_error = _parsed(ctx, CalcEngine, f, "ListCalcEngines")
-    if needs.members:
-        facts.members, facts.members_error = _listed(ctx, Member, "list_project_members", ws)
-    if needs.data_sources:
-        facts.data_sources, facts.data_sources_error = _listed(ctx, DataSourceGroup, "list_data_sources", ws)
-        for group in facts.data_sources:
-            for entry in group.entries:
-                f = ctx.call(DW, "list_data_source_shared_rules", DataSourceId=entry.id)
-                entry.shared_rules, entry.shared_rules_error = _parsed(
-                    ctx, SharedRule, f, "ListDataSourceSharedRules", key="DataSourceSharedRules")
-    if needs.deployments and ws.dev_environment_enabled is not False:  # basic mode: nothing to separate
-        facts.packages, facts.packages_error = _packages(ctx, ws)
-        facts.runs, facts.runs_error = _pipeline_runs(ctx, ws)
-    if needs.code_reviews and ws.standard_mode:
-        facts.reviews, facts.reviews_error = _listed(ctx, CodeReview, "list_code_reviews", ws)
-    return facts
+def passes(categories: set[Category]) -> tuple[list[WorkspaceList], list[WorkspaceList]]:
+    """The rows these categories need: (first pass, the rest)."""
+    wanted = [row for row in LISTS if row.categories & categories]
+    return [r for r in wanted if r.first_pass], [r for r in wanted if not r.first_pass]
+
+
+# --- what some rows fetch besides the list, and when they are asked for ----------------------------
+
+def _may_have_emr(got: Gathered) -> bool:
+    """The 2020 API is the second source of EMR access modes: asked only where EMR may be registered."""
+    return got.error("compute_resources") is not None or any(
+        g.emr_kind != NOT_EMR for g in got.items("compute_resources"))
+
+
+def _not_basic_mode(got: Gathered) -> bool:
+    return got.workspace.dev_environment_enabled is not False  # basic mode: no deployment to separate
+
+
+def _standard_mode(got: Gathered) -> bool:
+    return got.workspace.standard_mode
+
+
+def _shared_rules(ctx: RegionContext, ws: Workspace, groups: list[DataSourceGroup]) -> list[DataSourceGroup]:
+    for group in groups:
+        for entry in group.entries:
+            f = ctx.call(DW, "list_data_source_shared_rules", DataSourceId=entry.id)
+            entry.shared_rules, entry.shared_rules_error = _parsed(
+                ctx, SharedRule, f, "ListDataSourceSharedRules", key="DataSourceSharedRules")
+    return groups
 
 
 def _malformed(ctx: RegionContext, action: str, message: str) -> CallError:
     return CallError(product="dataworks", operation=action, code="MalformedResponse", message=message,
                      region=ctx.region)
-
-
-def _wants_legacy_engines(facts: WorkspaceFacts) -> bool:
-    """The 2020 API is the second source of EMR access modes: asked only where EMR may be registered."""
-    return facts.compute_error is not None or any(g.emr_kind != NOT_EMR for g in facts.compute)
 
 
 def _parsed(ctx: RegionContext, model: type, f: Fetched, action: str, key: Optional[str] = None):
@@ -106,18 +161,9 @@ def _parsed(ctx: RegionContext, model: type, f: Fetched, action: str, key: Optio
     return (parsed if err is None else ([] if key is None else None)), err
 
 
-def _listed(ctx: RegionContext, model: type, operation: str, ws: Workspace, **params: Any):
-    f = ctx.collect(DW, operation, ProjectId=ws.id, **params)
-    action = "".join(p.title() for p in operation.split("_"))
-    return _parsed(ctx, model, f, action)
-
-
 # --- deployments ------------------------------------------------------------------------------
 
-def _packages(ctx: RegionContext, ws: Workspace) -> tuple[list[DeploymentPackage], Optional[CallError]]:
-    packages, err = _listed(ctx, DeploymentPackage, "list_deployment_packages", ws, Status=PUBLISHED)
-    if err:
-        return [], err
+def _package_details(ctx: RegionContext, ws: Workspace, packages: list[DeploymentPackage]) -> list[DeploymentPackage]:
     start = window_start_ms(ctx.now, ctx.settings.deploy_lookback_days)
     versions: dict[str, tuple[Optional[list[FileVersion]], Optional[CallError]]] = {}
     # The list order is undocumented, so every page is read and filtered here.
@@ -125,7 +171,7 @@ def _packages(ctx: RegionContext, ws: Workspace) -> tuple[list[DeploymentPackage
     recent = [p for p in packages if p.published and (p.execute_time is None or p.execute_time >= start)]
     for package in recent:
         _package_detail(ctx, ws, package, versions)
-    return recent, None
+    return recent
 
 
 def _package_detail(ctx: RegionContext, ws: Workspace, package: DeploymentPackage, versions: dict) -> None:
@@ -171,10 +217,7 @@ def _file_versions(ctx: RegionContext, ws: Workspace, file_id: str, wanted: Opti
     return found, err
 
 
-def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun], Optional[CallError]]:
-    runs, err = _listed(ctx, PipelineRun, "list_pipeline_runs", ws, Status="Success")
-    if err:
-        return [], err
+def _run_details(ctx: RegionContext, ws: Workspace, runs: list[PipelineRun]) -> list[PipelineRun]:
     start = window_start_ms(ctx.now, ctx.settings.deploy_lookback_days)
     snapshots: dict[str, tuple] = {}
     recent = [r for r in runs if (r.create_time or 0) >= start and r.deployed_to_production]
@@ -186,7 +229,7 @@ def _pipeline_runs(ctx: RegionContext, ws: Workspace) -> tuple[list[PipelineRun]
         for item in run.items:
             found, error = _snapshots(ctx, ws, item.id, run.id, snapshots)
             item.snapshots, item.snapshots_error = (None, error) if error else (found, None)
-    return recent, None
+    return recent
 
 
 def _snapshots(ctx: RegionContext, ws: Workspace, item_id: str, run_id: str, fresh: dict):
@@ -197,7 +240,7 @@ def _snapshots(ctx: RegionContext, ws: Workspace, item_id: str, run_id: str, fre
         cached = ctx.cache.get("snapshots", key)
         if cached is not None:
             return _parsed(ctx, Snapshot, Fetched(cached), "ListSnapshots")
-        f = ctx.collect(DW, "list_snapshots", Namespace=ws.id, ObjectId=item_id, Type="Saved")
+        f = ctx.collect(DW, "list_snapshots", Namespace=ws.id, ObjectId=item_id, Type=SAVED)
         fresh[item_id] = (f, _parsed(ctx, Snapshot, f, "ListSnapshots"))
     f, parsed = fresh[item_id]
     if f.error is None:
@@ -214,3 +257,36 @@ def _cached_list(ctx: RegionContext, kind: str, key: str, operation: str, **para
         ctx.cache.put(kind, key, f.data)
     return f
 
+
+# --- the table ------------------------------------------------------------------------------------
+
+LISTS: tuple[WorkspaceList, ...] = (
+    WorkspaceList("compute_resources", "list_compute_resources", ComputeResourceGroup, frozenset({CS, DP}),
+                  first_pass=True),
+    WorkspaceList("emr_calc_engines", "list_calc_engines", CalcEngine, frozenset({CS}), service=LEGACY,
+                  params={"CalcEngineType": EMR_ENGINE}, when=_may_have_emr),
+    WorkspaceList("members", "list_project_members", Member, frozenset({DP})),
+    WorkspaceList("data_sources", "list_data_sources", DataSourceGroup, frozenset({DT}), details=_shared_rules),
+    WorkspaceList("deployment_packages", "list_deployment_packages", DeploymentPackage, frozenset({DP}),
+                  params={"Status": PUBLISHED}, when=_not_basic_mode, details=_package_details),
+    WorkspaceList("pipeline_runs", "list_pipeline_runs", PipelineRun, frozenset({DP}),
+                  params={"Status": RUN_SUCCEEDED}, when=_not_basic_mode, details=_run_details),
+    WorkspaceList("code_reviews", "list_code_reviews", CodeReview, frozenset({DP}), when=_standard_mode),
+)
+BY_NAME = {row.name: row for row in LISTS}
+
+
+def _check(rows: tuple[WorkspaceList, ...]) -> None:
+    """The table and the workspace models agree: every row is a listed operation with its two fields in the
+    model of each category it names, and every list field of a model has its row."""
+    for row in rows:
+        operations.operation(row.service, row.operation)  # AttributeError when the operation table lacks it
+    for category, model in WORKSPACE_MODELS.items():
+        expected = {"workspace"} | {name for row in rows if category in row.categories
+                                    for name in (row.name, f"{row.name}_error")}
+        if set(model.model_fields) != expected:
+            raise TypeError(f"{model.__name__} has fields {sorted(model.model_fields)}; the table of workspace lists "
+                            f"gives {sorted(expected)}")
+
+
+_check(LISTS)

@@ -80,6 +80,9 @@ class ComputeResourceGroup(PascalWire):
         return NOT_EMR if kind in NOT_EMR_TYPES else UNKNOWN_TYPE
 
 
+EMR_ENGINE = "EMR"  # 2020 ListCalcEngines CalcEngineType of EMR engines
+
+
 class CalcEngine(PascalWire):
     """A 2020-05-18 ListCalcEngines entry (the second source for EMR access modes)."""
 

@@ -112,6 +112,10 @@ class Stage(PascalWire):
         return same(self.type, "Deploy") and same(self.status, "Success") and not development
 
 
+RUN_SUCCEEDED = "Success"  # ListPipelineRuns Status of a run that finished
+SAVED = "Saved"  # ListSnapshots Type of a version a developer saved
+
+
 class Snapshot(PascalWire):
     id: Optional[IdStr] = None
     version: Optional[int] = None
@@ -177,6 +181,9 @@ class WorkspaceProduction(Plain):
 
 
 # --- scheduling identities --------------------------------------------------------------------
+
+EVENT_HISTORY_DAYS = 90  # ActionTrail LookupEvents keeps 90 days of events
+
 
 def _never(value: Any) -> Any:
     # GetUser's LastLoginDate is "" for a user who never logged on with a password: never, not unreadable.

@@ -35,6 +35,9 @@ class DataSourceGroup(PascalWire):
     entries: list[DataSourceEntry] = Field(default_factory=list, alias="DataSource")
 
 
+DATA_QUERY = "DataQuery"  # ListSecurityStrategies ControlModule of the data-query strategies
+
+
 class SecurityStrategy(PascalWire):
     id: Optional[IdStr] = None
     name: Optional[str] = None
