@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import subprocess
 from pathlib import Path
 
 from scripts.bench_lib.minimum import by_family, family, minimum_calls, pages
+
+pytestmark = pytest.mark.slow  # a generated tenant swept three times
 
 ROOT = Path(__file__).resolve().parents[2]
 

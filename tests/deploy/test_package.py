@@ -21,8 +21,12 @@ from .conftest import ROOT, missing_handlers
 
 LOCAL = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-pytestmark = pytest.mark.skipif(not (sys.platform == "linux" and platform.machine() == "x86_64"),
-                                reason="the packages are built for linux x86_64 and imported here")
+pytestmark = [
+    pytest.mark.skipif(not (sys.platform == "linux" and platform.machine() == "x86_64"),
+                       reason="the packages are built for linux x86_64 and imported here"),
+    pytest.mark.network,  # the builds install wheels from the package index
+    pytest.mark.slow,
+]
 
 
 def build(out: Path, version: str) -> subprocess.CompletedProcess:

@@ -24,7 +24,7 @@ from dwdiag_emulator import Emulator
 from tests.fc.conftest import CATEGORIES, DING_SECRET, TOKEN, cloud, load_handler, moto, timer_event  # noqa: F401
 from tests.live.test_no_secret_leaks import CANARIES, canary_world
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 SECRETS = {**CANARIES, "ds_string_ak_secret": "CANARY-ds-json-string-aksecret-3c3c",
            "dingtalk_access_token": TOKEN, "dingtalk_secret": DING_SECRET}

@@ -42,7 +42,7 @@ from tests.faults.proxy import FORWARD, RESET, Proxy, header
 from tests.fc.conftest import cloud, context, load_handler, moto, timer_event  # noqa: F401
 from tests.live.conftest import WORLD_NOW, statuses
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.slow]  # minutes: every API under every fault
 
 FAST = dict(qps_dataworks=1000, qps_maxcompute=1000, qps_actiontrail_lookup=1000, qps_ram=1000)
 DEADLINE, MARGIN = 20.0, 10.0

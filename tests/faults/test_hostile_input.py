@@ -27,6 +27,8 @@ from tests.alert.conftest import make_finding
 from tests.alert.test_message import digest, live_markup, text_of
 from tests.fc.conftest import CATEGORIES, context
 
+pytestmark = pytest.mark.slow  # hypothesis: thousands of hostile inputs
+
 EXAMPLES = 300
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -18,6 +18,8 @@ from dwdiag.report import iter_report_parts
 from dwdiag.models.run import RunResult
 from tests.report.conftest import open_page
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium, when installed
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "build" / "report-screenshot.png"
 

@@ -97,6 +97,7 @@ DOCUMENT = (st.fixed_dictionaries({"waivers": st.lists(WAIVER, max_size=4)}) | s
             | VALUES)
 
 
+@pytest.mark.slow  # 300 random documents
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT)
 def test_random_documents_give_waivers_or_one_line(document):
@@ -104,6 +105,7 @@ def test_random_documents_give_waivers_or_one_line(document):
     _parse_or_one_line(text)
 
 
+@pytest.mark.slow  # 300 random texts
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_gives_waivers_or_one_line(text):
