@@ -1,4 +1,14 @@
-"""Shared fixtures: the bundled demo snapshot and a clean DWDIAG_* environment."""
+"""Shared fixtures: the bundled demo snapshot and a clean DWDIAG_* environment.
+
+The helpers and fixtures the test packages share live in tests/support/ (never in a test module or a
+conftest, which no test imports; tests/test_test_layout.py checks that). The support modules that hold
+fixtures are plugins, so their fixtures are there for every test without an import:
+- tests/support/tenant.py: `tenant`, `emu` (the emulated demo tenant);
+- tests/support/oss.py: `moto_server`, `s3`, `bucket`, `oss_store` (moto standing in for OSS);
+- tests/support/cloud.py: `moto`, `cloud` (what a deployed FC handler reaches).
+A package's conftest.py holds the fixtures only that package uses, and may override these (tests/clients'
+`emu` is its own emulator).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,11 @@ import os
 import pytest
 
 from dwdiag.cli import demo_snapshot
+
+# Before any support module is imported: their asserts (tests/support/ocsf.py's) report like a test's.
+pytest.register_assert_rewrite("tests.support")
+
+pytest_plugins = ["tests.support.tenant", "tests.support.oss", "tests.support.cloud"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,8 @@ import pytest
 
 from dwdiag.cli import main
 from dwdiag.models.findings import CATEGORY_TITLES
+from tests.support.paths import DEMO_EVIDENCE
 
-DEMO_EVIDENCE = Path(__file__).resolve().parents[1] / "shared" / "dwdiag" / "demo" / "evidence.json"
 # Values planted in the demo evidence that must never come out.
 DEMO_SECRETS = ["Demo-Dev-Passw0rd!", "Demo-Prod-Passw0rd!", "DemoOssAccessKeySecret0001",
                 "DemoGrowthAccessKeySecret02", "Demo-Pg-Dev-Pass!", "Demo-Pg-Prod-Pass!"]

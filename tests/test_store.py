@@ -13,16 +13,7 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore, open_store
 from dwdiag.publish.writer import write_run
-
-
-class RecordingStore(LocalStore):
-    def __init__(self, root):
-        super().__init__(root)
-        self.order: list[str] = []
-
-    def write_chunks(self, key, chunks, *args):  # every write of a LocalStore ends here
-        self.order.append(key)
-        super().write_chunks(key, chunks, *args)
+from tests.support.stores import RecordingStore
 
 
 def test_layout_and_contents(tmp_path, demo):

@@ -16,8 +16,7 @@ import requests
 
 from dwdiag.alert import dingtalk
 from dwdiag.alert.dingtalk import DingTalk, DingTalkError, sign, signed_url
-from tests.alert.conftest import SECRET, TOKEN, client
-from tests.alert.receiver import TOO_FAST, TOO_FAST_NEW, start_receiver
+from tests.support.dingtalk import SECRET, TOKEN, TOO_FAST, TOO_FAST_NEW, client, start_receiver
 
 BODY = {"msgtype": "markdown", "markdown": {"title": "dwdiag cn-hangzhou: 1 new, 0 resolved",
                                             "text": "#### 1 new finding\n\n项目 project_1"}}

@@ -9,34 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dwdiag.alert.digest import AlertDigest
 from dwdiag.alert.message import body_size, build_message, escape_md, one_line
-from tests.alert.conftest import make_finding
-
-LOCATION = "oss://dwdiag-findings/prod/runs/20260101T000000Z-ab12/"
-
-
-def digest(new=(), resolved=(), regressed=(), **kw) -> AlertDigest:
-    fields = dict(run_id="20260101T000000Z-ab12", region="cn-hangzhou", categories=["computing_storage"],
-                  open_by_risk={"high": 2, "medium": 1}, new=list(new), regressed=set(regressed),
-                  resolved=list(resolved), errors=0, report_location=LOCATION, at_mobiles=[])
-    fields.update(kw)
-    return AlertDigest(**fields)
-
-
-def text_of(body: dict) -> str:
-    return body["markdown"]["text"]
-
+from tests.support.dingtalk import client
+from tests.support.messages import LOCATION, digest, live_markup, make_finding, text_of
 
 def unescape(text: str) -> str:
     """What a CommonMark renderer shows: backslash escapes first, then entities."""
     text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def live_markup(text: str) -> str:
-    """The text with every escaped character removed: what is left is what a renderer may interpret."""
-    return re.sub(r"\\.", "", text)
 
 
 def test_has_changes():
@@ -194,8 +174,6 @@ def test_the_cap_is_tight():
 
 
 def test_capped_message_is_accepted_by_the_receiver(receiver, clock):
-    from tests.alert.conftest import client
-
     body = build_message(digest(new=_many(3000), resolved=_many(1000), at_mobiles=["13800000000"]))
     client(receiver, clock).send(body)
     assert len(receiver.accepted) == 1 and receiver.accepted[0].json() == body

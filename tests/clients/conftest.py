@@ -1,7 +1,6 @@
 """Clients against the emulator: one emulator per test session over the emulator tests' small world."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import pytest
@@ -10,13 +9,10 @@ from dwdiag.clients.credentials import Credentials
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.clients.session import Session
 from dwdiag_emulator import Emulator
-
-WORLD = Path(__file__).resolve().parent.parent / "emulator" / "world_basic.yaml"
-AK, SECRET = "AKIDtest", "secretTest"
-HOME = "cn-shanghai"
-PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "sts")
+from tests.support.emulator import AK, HOME, PRODUCTS, SECRET, WORLD
 
 
+# Here `emu` is the small world's emulator, not the demo tenant of tests/support/tenant.py.
 @pytest.fixture(scope="session")
 def emu() -> Iterator[Emulator]:
     emulator = Emulator(WORLD)

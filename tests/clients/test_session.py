@@ -10,7 +10,7 @@ from dwdiag.clients.errors import DEADLINE, MALFORMED, ClientError
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.clients.session import CallStats, Session, resolve_endpoint
 
-from tests.clients.conftest import AK, HOME, PRODUCTS, SECRET
+from tests.support.emulator import AK, HOME, PRODUCTS, SECRET
 
 pytestmark = pytest.mark.emulator
 

@@ -13,7 +13,7 @@ from dwdiag.models.findings import Status
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.waivers import Waiver
-from tests.test_cli import DEMO_EVIDENCE
+from tests.support.paths import DEMO_EVIDENCE
 
 MLPS, CIS = "mlps-2.0-level3", "cis-alibaba-cloud"
 

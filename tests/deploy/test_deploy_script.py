@@ -12,7 +12,7 @@ import pytest
 
 from scripts import deploy_lib as deploy
 
-from .conftest import ROOT
+from tests.support.paths import ROOT
 
 SCRIPT = str(ROOT / "scripts" / "deploy")
 SECRET = "SECdeadbeefdeadbeefdeadbeef"

@@ -17,7 +17,8 @@ import pytest
 
 from scripts import deploy_lib as deploy
 
-from .conftest import ROOT, missing_handlers
+from tests.support.deploy import missing_handlers
+from tests.support.paths import ROOT
 
 LOCAL = f"{sys.version_info.major}.{sys.version_info.minor}"
 

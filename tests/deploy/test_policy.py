@@ -10,7 +10,7 @@ from scripts import deploy_lib as deploy
 from dwdiag.clients import operations
 from dwdiag.clients.operations import Operation, read_actions
 
-from .conftest import resolve_sub
+from tests.support.deploy import resolve_sub
 
 READ = re.compile(r"^[a-z]+:(Get|List|Describe)[A-Za-z]+$")
 READ_EXCEPTIONS = {"actiontrail:LookupEvents"}  # ActionTrail's event search: a read with another verb

@@ -13,7 +13,8 @@ from scripts import deploy_lib as deploy
 from dwdiag.models.findings import Category
 from dwdiag.settings import unknown_environment_settings
 
-from .conftest import ROOT, S_YAML, TEMPLATE, handler_file
+from tests.support.deploy import S_YAML, TEMPLATE, handler_file
+from tests.support.paths import ROOT
 
 CATEGORIES = [c.value for c in Category]
 FIELD_RANGES = [(0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]  # sec min hour dom month dow

@@ -1,20 +1,18 @@
-"""Shared fixtures: one emulator per test session over world_basic.yaml, SDK configs for it."""
+"""Fixtures: one emulator per test session over world_basic.yaml, SDK configs for it (made by
+tests/support/emulator.py)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator
 
 import pytest
 from alibabacloud_tea_openapi.utils_models import Config
 
 from dwdiag_emulator import Emulator
+from tests.support.emulator import WORLD, make_config
 
 # requests honours proxy variables; the emulator is local
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-
-WORLD = Path(__file__).with_name("world_basic.yaml")
-AK, SECRET = "AKIDtest", "secretTest"
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +31,6 @@ def _clean_controls(request: pytest.FixtureRequest) -> Iterator[None]:
         emu.clear_faults()
         emu.clear_quotas()
         emu.clear_requests()
-
-
-def make_config(emu: Emulator, region: Optional[str] = None, ak: str = AK, secret: str = SECRET,
-                token: Optional[str] = None) -> Config:
-    return Config(access_key_id=ak, access_key_secret=secret, security_token=token,
-                  endpoint=emu.endpoint(region), protocol="http", region_id=region or "cn-shanghai",
-                  read_timeout=5000, connect_timeout=2000)
 
 
 @pytest.fixture

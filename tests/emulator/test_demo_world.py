@@ -17,7 +17,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 
 from dwdiag_emulator import Emulator
 
-from tests.emulator.conftest import make_config  # noqa: E402
+from tests.support.emulator import make_config
 
 pytestmark = pytest.mark.emulator
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ from dwdiag_emulator.responses.base import Call
 from dwdiag_emulator.responses.identity import list_users
 from dwdiag_emulator.worlds.build_demo import build
 
-from tests.emulator.conftest import make_config  # noqa: E402
+from tests.support.emulator import make_config
 
 pytestmark = pytest.mark.emulator
 SG = "ap-southeast-1"

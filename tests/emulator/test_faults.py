@@ -14,7 +14,7 @@ from Tea.exceptions import TeaException
 
 from dwdiag_emulator import Emulator
 
-from tests.emulator.conftest import WORLD, make_config  # noqa: E402
+from tests.support.emulator import WORLD, make_config
 
 pytestmark = pytest.mark.emulator
 

@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi.utils_models import Config
 from dwdiag_emulator import Emulator, load_world
 from dwdiag_emulator.generate import counts, generate_world, write_world
 
-from tests.emulator.conftest import WORLD, make_config  # noqa: E402
+from tests.support.emulator import WORLD, make_config
 
 pytestmark = pytest.mark.emulator
 

@@ -21,8 +21,9 @@ from types import SimpleNamespace
 import pytest
 from dwdiag_emulator import Emulator
 
-from tests.fc.conftest import CATEGORIES, DING_SECRET, TOKEN, cloud, load_handler, moto, timer_event  # noqa: F401
-from tests.live.test_no_secret_leaks import CANARIES, canary_world
+# cloud is a fixture of tests/support/cloud.py; it sweeps this module's `emu`, the canary world.
+from tests.support.cloud import CATEGORIES, DING_SECRET, TOKEN, load_handler, timer_event
+from tests.support.tenant import CANARIES, canary_world
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

@@ -33,14 +33,16 @@ from dwdiag import pipeline
 from dwdiag.sweep import Sweep
 from dwdiag.settings import Settings
 
-from tests.alert.receiver import TOO_FAST_NEW
 from tests.faults import tally
 from tests.faults.matrix import APIS, FAULTS, Api, Fault, pairs
 from tests.faults.proxy import FORWARD, RESET, Proxy, header
 
-# cloud and moto are fixtures (the FC handler's world: moto as OSS, a DingTalk receiver, an FC stand-in)
-from tests.fc.conftest import cloud, context, load_handler, moto, timer_event  # noqa: F401
-from tests.live.conftest import WORLD_NOW, statuses
+# cloud is a fixture of tests/support/cloud.py (the FC handler's world: moto as OSS, a DingTalk receiver,
+# an FC stand-in); it sweeps this module's `emu`.
+from tests.support.cloud import context, load_handler, timer_event
+from tests.support.dingtalk import TOO_FAST_NEW
+from tests.support.paths import WORLD_NOW
+from tests.support.tenant import statuses
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]  # minutes: every API under every fault
 

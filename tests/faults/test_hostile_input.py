@@ -23,9 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.alert.conftest import make_finding
-from tests.alert.test_message import digest, live_markup, text_of
-from tests.fc.conftest import CATEGORIES, context
+from tests.support.cloud import CATEGORIES, context
+from tests.support.messages import digest, live_markup, make_finding, text_of
 
 pytestmark = pytest.mark.slow  # hypothesis: thousands of hostile inputs
 
@@ -254,7 +253,7 @@ def _sweep(emulator, category: str):
     from dwdiag import pipeline
     from dwdiag.sweep import Sweep
 
-    from tests.live.conftest import WORLD_NOW
+    from tests.support.paths import WORLD_NOW
 
     s = Settings(regions=["cn-hangzhou"], categories=[category], qps_dataworks=1000, deadline_seconds=20)
     sweep = Sweep(s, DEMO_CREDENTIALS, endpoints_for(emulator),
@@ -337,7 +336,7 @@ def test_a_lone_surrogate_in_a_tenant_name_does_not_crash_the_run():
         from dwdiag import pipeline
         from dwdiag.sweep import Sweep
 
-        from tests.live.conftest import WORLD_NOW
+        from tests.support.paths import WORLD_NOW
 
         s = Settings(regions=["cn-hangzhou"], categories=["data_transmission"], qps_dataworks=1000)
         sweep = Sweep(s, DEMO_CREDENTIALS, endpoints_for(emulator),

@@ -7,8 +7,7 @@ import logging
 
 import pytest
 
-from tests.fc.conftest import CATEGORIES, DING_SECRET, TOKEN, context, load_handler, timer_event
-from tests.live.conftest import emu, tenant  # noqa: F401  (fixtures)
+from tests.support.cloud import CATEGORIES, DING_SECRET, TOKEN, context, load_handler, timer_event
 
 
 @pytest.mark.parametrize("category", CATEGORIES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dwdiag.cli import main
-from tests.fc.conftest import FcStandIn
+from tests.support.cloud import FcStandIn
 
 
 def test_invoke_queues_one_async_call_with_a_run_id(monkeypatch, capsys):

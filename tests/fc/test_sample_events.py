@@ -9,8 +9,7 @@ import pytest
 
 from dwdiag.fc.events import parse_event
 from scripts import deploy_lib as deploy
-from tests.fc.conftest import CATEGORIES, context, load_handler
-from tests.live.conftest import emu, tenant  # noqa: F401  (fixtures)
+from tests.support.cloud import CATEGORIES, context, load_handler
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 

@@ -41,7 +41,7 @@ def test_formula_cells_are_neutralised(demo):
 
 def test_evaluate_prints_csv(capsys):
     from dwdiag.cli import main
-    from tests.test_cli import DEMO_EVIDENCE
+    from tests.support.paths import DEMO_EVIDENCE
 
     assert main(["evaluate", "--evidence", str(DEMO_EVIDENCE), "--format", "csv", "--all"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))

@@ -11,13 +11,13 @@ import pytest
 
 from dwdiag.cli import main
 from dwdiag.outputs import csv_output
-from tests.live.conftest import WORLD_NOW, emu, tenant  # noqa: F401 - the emulated demo tenant fixtures
-from tests.outputs.test_ocsf import assert_valid
 from tests.support import csv_reader
+from tests.support.ocsf import assert_valid
+from tests.support.paths import WORLD_NOW
 
 
 @pytest.fixture
-def scan_env(emu, monkeypatch):  # noqa: F811
+def scan_env(emu, monkeypatch):
     for product in ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS"):
         monkeypatch.setenv(f"DWDIAG_ENDPOINT_{product}", json.dumps({r: emu.url(r) for r in emu.endpoints}))
     monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))

@@ -6,12 +6,10 @@ import json
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
 
 from dwdiag.cli import main
-from tests.store.conftest import bucket, moto_server, oss_store, s3  # noqa: F401 - moto's OSS, for test_link
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,13 +62,3 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
-
-
-def open_page(driver, path: Path) -> None:
-    """Load a report and wait until its script has drawn it; drains the logs of earlier pages."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.get_log("browser")
-    driver.get_log("performance")
-    driver.get(path.resolve().as_uri())
-    WebDriverWait(driver, 10).until(lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1")

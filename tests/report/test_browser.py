@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from dwdiag import catalog
-from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerprint
-from dwdiag.models.snapshot import EvidenceSnapshot
-from dwdiag.models.summary import RunSummary
 from dwdiag.report import iter_report_parts
-from dwdiag.models.run import RunResult
-from tests.report.conftest import open_page
+from tests.support.report import HOSTILE, hostile_result, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium, when installed
 
@@ -137,30 +132,11 @@ def test_no_network_and_no_links_but_the_docs(page, latest_run):
     assert _severe(page) == []
 
 
-HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "<!--", "@JS@"]
-
-
-def _hostile_result() -> RunResult:
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    findings = [Finding(
-        item_id="maxcompute_backup", category=Category.computing_storage, status=Status.fail,
-        risk_level=RiskLevel.high, region="cn-hangzhou", object_type="maxcompute_project", object_id=name,
-        object_name=name, workspace_id=name, result=f"Project {name} keeps no backup.", suggestion=name,
-        evidence={"name": name, "</script>": [name]}, fingerprint=fingerprint("maxcompute_backup", "cn-hangzhou",
-                                                                            "maxcompute_project", name))
-        for name in HOSTILE]
-    summary = RunSummary.build(findings, run_id="20261101T000000Z-hostile", source="evaluate", started_at=now,
-                               finished_at=now, evaluated_at=now, regions=["cn-hangzhou"],
-                               categories=[Category.computing_storage], problems=["<b>bold</b> problem"])
-    return RunResult(run_id=summary.run_id, snapshot=EvidenceSnapshot(collected_at=now, regions=[]),
-                     findings=findings, summary=summary, categories=[Category.computing_storage])
-
-
 def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
 
     path = tmp_path / "report.html"
-    path.write_text("".join(iter_report_parts(_hostile_result())), encoding="utf-8")
+    path.write_text("".join(iter_report_parts(hostile_result())), encoding="utf-8")
     open_page(browser, path)
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran

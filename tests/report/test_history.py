@@ -15,8 +15,8 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.publish.writer import prefix_of, write_run
-from tests.report.test_html import _data, parse
-from tests.test_store import RecordingStore
+from tests.support.report import page_data, parse
+from tests.support.stores import RecordingStore
 
 
 def report_key(result) -> str:
@@ -65,7 +65,7 @@ def test_a_repeated_run_replaces_its_entry_and_runs_of_other_categories_interlea
     assert [r["run_id"] for r in runs] == [a.run_id, b.run_id]
     assert [r["categories"] for r in runs] == [["computing_storage"], ["platform_config"]]
     assert runs[0]["open_by_risk"] == a.summary.totals.open_by_risk
-    page = _data(parse((tmp_path / report_key(b)).read_text()))
+    page = page_data(parse((tmp_path / report_key(b)).read_text()))
     assert [h["run_id"] for h in page["history"]] == [a.run_id, b.run_id]
     assert "parts" not in page["history"][0]
 
@@ -93,7 +93,7 @@ def test_shards_of_one_run_add_up_and_the_report_shows_both(tmp_path, snapshot):
     for risk in ("high", "medium", "low"):
         assert entry["open_by_risk"][risk] == one.summary.totals.open_by_risk[risk] + \
             two.summary.totals.open_by_risk[risk]
-    page = _data(parse((tmp_path / report_key(two)).read_text()))
+    page = page_data(parse((tmp_path / report_key(two)).read_text()))
     assert len(page["findings"]) == len(one.findings) + len(two.findings)
     assert page["run"]["regions"] == ["ap-southeast-1", "cn-hangzhou"]
 

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 
@@ -15,43 +14,11 @@ from dwdiag.cli import demo_snapshot
 from dwdiag.report.html import CSS, JS, content_security_policy, embed_json, iter_report_parts
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
-from tests.report.test_browser import HOSTILE, _hostile_result
+from tests.support.report import HOSTILE, hostile_result, page_data, parse
 
 
 def build_report(result, history=(), **kwargs) -> str:
     return "".join(iter_report_parts(result, history, **kwargs))
-
-
-class Page(HTMLParser):
-    """Every tag with its attributes, and the text of each <script>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.scripts: list[tuple[dict, str]] = []
-        self._in_script: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag == "script":
-            self._in_script = dict(attrs)
-            self.scripts.append((self._in_script, ""))
-
-    def handle_data(self, data):
-        if self._in_script is not None:
-            attrs, text = self.scripts[-1]
-            self.scripts[-1] = (attrs, text + data)
-
-    def handle_endtag(self, tag):
-        if tag == "script":
-            self._in_script = None
-
-
-def parse(text: str) -> Page:
-    page = Page()
-    page.feed(text)
-    page.close()
-    return page
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +27,13 @@ def demo_page():
     return result, build_report(result)
 
 
-def _data(page: Page) -> dict:
-    (text,) = [t for a, t in page.scripts if a.get("type") == "application/json"]
-    return json.loads(text)
-
-
 def _sha(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
 def test_the_page_carries_the_run(demo_page):
     result, text = demo_page
-    data = _data(parse(text))
+    data = page_data(parse(text))
     assert data["run"]["run_id"] == result.run_id
     assert data["findings"] == [f.public() for f in result.findings]
     assert set(data["items"]) == set(catalog.ITEM_IDS)
@@ -87,7 +49,7 @@ def test_nothing_is_fetched_and_the_only_links_are_the_docs(demo_page):
         assert not any(k.startswith("on") for k in attrs), (tag, attrs)
     # Outside the data (where evidence may quote endpoints, as text) the only URL is the SVG namespace;
     # the doc links the script makes come from the catalog, checked against https:// before use.
-    data = embed_json(_data(page))
+    data = embed_json(page_data(page))
     assert text.count(data) == 1
     assert re.findall(r"https?://[^\s\"'<>\\]+", text.replace(data, "")) == ["http://www.w3.org/2000/svg"]
     assert "@import" not in CSS and "url(" not in CSS
@@ -118,10 +80,10 @@ def test_embedded_json_cannot_close_its_script_or_open_a_comment():
 
 
 def test_hostile_strings_stay_data():
-    text = build_report(_hostile_result())
+    text = build_report(hostile_result())
     page = parse(text)
     assert len(page.scripts) == 2, "no tenant string opened or closed a script"
-    data = _data(page)
+    data = page_data(page)
     assert sorted(f["object_name"] for f in data["findings"]) == sorted(HOSTILE)
     assert not any(tag == "img" for tag, _ in page.tags)
     for name in [n for n in HOSTILE if "<" in n]:

@@ -16,7 +16,7 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.publish.writer import prefix_of
-from tests.store.conftest import REGION
+from tests.support.oss import REGION
 
 
 def report_key(result) -> str:

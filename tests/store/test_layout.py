@@ -12,36 +12,7 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.publish.writer import write_run
-
-
-class Recording:
-    """Wraps any store and records the order of writes (publish only sees the Store interface)."""
-
-    def __init__(self, store):
-        self.store, self.order = store, []
-
-    def write(self, key, data):
-        self.order.append(key)
-        self.store.write(key, data)
-
-    def write_text(self, key, text, content_type="text/plain; charset=utf-8"):
-        self.order.append(key)
-        self.store.write_text(key, text, content_type)
-
-    def write_bytes(self, key, body, *args):
-        self.order.append(key)
-        self.store.write_bytes(key, body, *args)
-
-    def write_chunks(self, key, chunks, *args):
-        self.order.append(key)
-        self.store.write_chunks(key, chunks, *args)
-
-    def copy(self, source, destination):
-        self.order.append(destination)
-        self.store.copy(source, destination)
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
+from tests.support.stores import Recording
 
 
 @pytest.fixture(scope="module")

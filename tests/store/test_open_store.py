@@ -7,7 +7,7 @@ import pytest
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore, open_store, store_from_settings
 from dwdiag.store.oss import OssStore
-from tests.store.conftest import REGION, STS
+from tests.support.oss import REGION, STS
 
 
 def test_an_oss_url_opens_an_oss_store_from_the_settings(moto_server, bucket, s3):

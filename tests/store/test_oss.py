@@ -13,8 +13,7 @@ import pytest
 from dwdiag.clients import Credentials
 from dwdiag.store import StoreError
 from dwdiag.store.oss import OssStore, _path_style
-from tests.store.conftest import REGION, SECRET, STS, TOKEN
-from tests.store.moto_oss import LocalServer
+from tests.support.oss import LocalServer, REGION, SECRET, STS, TOKEN
 
 
 def _signed_requests(seen):

@@ -1,4 +1,5 @@
-"""Waiver files written on the fly, and a demo finding to waive."""
+"""Fixtures: waiver files written on the fly, and a demo finding to waive (waiver_yaml, in
+tests/support/waivers.py, makes the files' text)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,6 @@ import pytest
 from dwdiag.models.findings import RiskLevel, Status
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
-
-
-def waiver_yaml(*entries: dict) -> str:
-    import yaml
-
-    return yaml.safe_dump({"waivers": list(entries)}, sort_keys=False, allow_unicode=True)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.waivers import Waiver
-from tests.test_cli import DEMO_EVIDENCE
-from tests.waivers.conftest import waiver_yaml
+from tests.support.paths import DEMO_EVIDENCE
+from tests.support.waivers import waiver_yaml
 
 FUTURE, PAST = date(2999, 12, 31), date(2000, 1, 1)
 

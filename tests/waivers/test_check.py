@@ -5,8 +5,8 @@ from __future__ import annotations
 from dwdiag.cli import main
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
-from tests.test_cli import DEMO_EVIDENCE
-from tests.waivers.conftest import waiver_yaml
+from tests.support.paths import DEMO_EVIDENCE
+from tests.support.waivers import waiver_yaml
 
 
 def _good(high_fail) -> dict:

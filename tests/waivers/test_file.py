@@ -13,7 +13,7 @@ from dwdiag.cli import main
 from dwdiag.errors import UserError
 from dwdiag.fc.events import Payload, parse_event
 from dwdiag.waivers import WaiverError, load_waivers, parse_waivers
-from tests.test_cli import DEMO_EVIDENCE
+from tests.support.paths import DEMO_EVIDENCE
 
 GOOD = """\
 waivers:

@@ -5,14 +5,30 @@ and OSS V4 signs for service `oss`, which it does not know (HTTP 500). Served al
 answers everything. moto's XML carries the S3 namespace, which the OSS SDK's parser does not
 expect (lists come back empty), so the middleware strips it. moto does not verify signatures.
 See reference/platform.md section 5.3, workaround A.
+
+As a pytest plugin it gives the fixtures `moto_server` (one per session), `s3` (boto3, the independent
+witness), `bucket` (a fresh one per test) and `oss_store` (dwdiag's OssStore on that bucket), with
+canary STS credentials.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 from typing import Any, Callable, Iterable
 
+import pytest
 from werkzeug.serving import make_server
+
+from dwdiag.clients import Credentials
+
+# Canaries: long and unique, so finding one in an error message or a log means it leaked.
+SECRET = "SECRET-CANARY-8c1f0e5b7a2d"
+TOKEN = "TOKEN-CANARY-4e9a3b6d1c0f"
+STS = Credentials("STS.test-key-id", SECRET, TOKEN)
+REGION = "cn-hangzhou"
+_names = itertools.count(1)
 
 S3_NAMESPACE = b' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
 
@@ -67,3 +83,38 @@ def start_moto_s3() -> tuple[LocalServer, OssCompat]:
 
     app = OssCompat(create_backend_app("s3"))
     return LocalServer(app, MotoRequestHandler), app
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    server, app = start_moto_s3()
+    try:
+        yield server, app
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(moto_server):
+    import boto3
+    from botocore.config import Config
+
+    server, _ = moto_server
+    # boto3 is the independent witness: it lists and heads what the OSS SDK wrote.
+    return boto3.client("s3", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing", config=Config(s3={"addressing_style": "path"}))
+
+
+@pytest.fixture
+def bucket(s3):
+    name = f"dwdiag-test-{os.getpid()}-{next(_names)}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def oss_store(moto_server, bucket):
+    from dwdiag.store.oss import OssStore
+
+    server, _ = moto_server
+    return OssStore(bucket, "results/", region=REGION, endpoint=server.url, credentials=STS)

@@ -3,6 +3,9 @@
 It checks what DingTalk checks (access_token, the timestamp within an hour, the sign recomputed from the
 secret and compared with the URL-decoded `sign` value, the 20000-byte body limit) and answers with
 DingTalk's error shapes: HTTP 200 and a JSON errcode. Tests can script failures for the next messages.
+
+Also a client for it with a fake clock (`client`, `FakeClock`) and the canary token and secret the
+alert tests sign with.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qs, urlsplit
+
+from dwdiag.alert import dingtalk
+
+# Canaries: long and unique, so finding one in an error or a log record means it leaked.
+TOKEN = "TOKENCANARY5f3a9c1e7b2d"
+SECRET = "SECCANARY8d4e2a6f0b9c1e3d5a7b"
 
 TOO_LONG = {"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"}
 BAD_SIGN = {"errcode": 310000, "errmsg": "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"}
@@ -126,3 +135,29 @@ def start_receiver(token: str, secret: Optional[str]) -> Receiver:
     receiver.server.daemon_threads = True
     threading.Thread(target=receiver.server.serve_forever, args=(0.05,), daemon=True).start()
     return receiver
+
+
+class FakeClock:
+    """Wall clock near the real one (the receiver checks the timestamp within an hour); sleep advances it."""
+
+    def __init__(self) -> None:
+        self.wall = time.time()
+        self.mono = 1000.0
+        self.slept: list[float] = []
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.wall += seconds
+        self.mono += seconds
+
+
+def client(receiver, clock, **kw):
+    kw.setdefault("secret", SECRET)
+    return dingtalk.DingTalk(receiver.url, kw.pop("secret"), clock=clock.time, monotonic=clock.monotonic,
+                             sleep=clock.sleep, **kw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dwdiag.settings import Settings
-from tests.live.conftest import statuses, sweep
+from tests.support.tenant import statuses, sweep
 
 FAST = dict(qps_dataworks=1000, qps_maxcompute=1000, qps_actiontrail_lookup=1000, qps_ram=1000)
 

@@ -1,5 +1,9 @@
-"""Handlers in process: a context shaped like FC's, the emulated tenant, moto as OSS, a DingTalk receiver,
-and a stand-in for FC's own InvokeFunction endpoint."""
+"""The FC handlers in process, and the cloud they reach, all on 127.0.0.1: a context shaped like FC's,
+moto as OSS, a DingTalk receiver, and a stand-in for FC's own InvokeFunction endpoint.
+
+As a pytest plugin it gives the fixtures `moto` (moto's OSS, one per session) and `cloud` (everything a
+deployed function would reach, configured the way FC would be; it sweeps the `emu` fixture, which is the
+emulated demo tenant of tests/support/tenant.py unless a test module gives its own)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import importlib.util
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,11 +19,10 @@ import pytest
 
 from dwdiag.alert import dingtalk
 from dwdiag.clients.retry import RetryPolicy
-from tests.alert.receiver import start_receiver
-from tests.live.conftest import WORLD_NOW
-from tests.store.moto_oss import start_moto_s3
+from tests.support.dingtalk import start_receiver
+from tests.support.oss import start_moto_s3
+from tests.support.paths import ROOT, WORLD_NOW
 
-ROOT = Path(__file__).resolve().parents[2]
 CATEGORIES = ("computing_storage", "data_transmission", "data_production", "platform_config")
 TOKEN, DING_SECRET = "ding-token-canary-77aa", "SEC-ding-secret-canary-5b5b"
 

@@ -6,46 +6,15 @@ import functools
 import gzip
 import json
 import logging
-from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
 
 from dwdiag.cli import main
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag_emulator import Emulator
-from tests.live.conftest import WORLD_NOW
-
-CANARIES = {
-    "ak_secret": "CANARY-ak-secret-7f3a9",
-    "sts_token": "CANARY-sts-token-41c2e",
-    "ds_password": "CANARY-ds-password-9b1d",
-    "ds_access_key": "CANARY-ds-accesskey-c07e",
-    "ds_string_password": "CANARY-ds-json-string-pw-55aa",
-}
-
-
-def canary_world() -> dict:
-    text = resources.files("dwdiag_emulator.worlds").joinpath("demo.yaml").read_text()
-    world = yaml.safe_load(text)
-    world["credentials"]["sts_tokens"] = [{"AccessKeyId": "STS.canary", "AccessKeySecret": CANARIES["ak_secret"],
-                                           "SecurityToken": CANARIES["sts_token"]}]
-    hz = world["regions"]["cn-hangzhou"]["dataworks"]["workspaces"]
-    retail = next(w for w in hz if w["Id"] == 10001)
-    mysql = next(d for d in retail["data_sources"] if d["Name"] == "mysql_orders")
-    mysql["DataSource"][0]["ConnectionProperties"]["password"] = CANARIES["ds_password"]
-    oss = next(d for d in retail["data_sources"] if d["Name"] == "oss_raw")
-    oss["DataSource"][0]["ConnectionProperties"]["accessKey"] = CANARIES["ds_access_key"]
-    props = dict(mysql["DataSource"][1]["ConnectionProperties"], password=CANARIES["ds_string_password"])
-    mysql["DataSource"][1]["ConnectionProperties"] = json.dumps(props)
-    # Failures too, so error paths and their messages are searched as well.
-    world.setdefault("faults", []).extend([
-        {"actions": ["ListProjectMembers"], "kind": "forbidden"},
-        {"product": "maxcompute", "actions": ["GetProject"], "kind": "non_json"},
-        {"actions": ["DescribeTrails"], "kind": "error", "status": 503, "code": "ServiceUnavailable"},
-    ])
-    return world
+from tests.support.paths import WORLD_NOW
+from tests.support.tenant import CANARIES, canary_world
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 
 from dwdiag.cli import main
-from tests.live.conftest import WORLD_NOW, statuses, sweep
+from tests.support.paths import WORLD_NOW
+from tests.support.tenant import statuses, sweep
 
 
 @pytest.fixture
