@@ -7,7 +7,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from dwdiag.clients.errors import MALFORMED, PAGINATION, ClientError
-from dwdiag.clients.operations import Operation, Paging, operation
+from dwdiag.clients.operations import Operation, operation
 from dwdiag.clients.session import _pages
 
 Answer = Union[dict, Callable[[dict], dict]]

@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 
-import pytest
-
 from dwdiag.cli import main
-from dwdiag.outputs import csv_output
 from tests.support import csv_reader
 from tests.support.ocsf import assert_valid
-from tests.support.paths import WORLD_NOW
-
-
-@pytest.fixture
-def scan_env(emu, monkeypatch):
-    for product in ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS"):
-        monkeypatch.setenv(f"DWDIAG_ENDPOINT_{product}", json.dumps({r: emu.url(r) for r in emu.endpoints}))
-    monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKIDdemo")
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "demoSecret")
-    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
-    from dwdiag.clients.retry import RetryPolicy
-
-    monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=3))
-    return emu
 
 
 def _run_folder(root):

@@ -4,6 +4,7 @@ every secret it holds."""
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from typing import Iterator, Optional
@@ -37,6 +38,20 @@ def emu(tenant):
     yield tenant
     tenant.clear_faults()
     tenant.clear_requests()
+
+
+@pytest.fixture
+def scan_env(emu, monkeypatch):
+    """`dwdiag scan` pointed at the emulated tenant through the environment alone, as a user would, at
+    the world's time, with fast retries (the demo's standing throttling faults never clear)."""
+    for product in ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS"):
+        monkeypatch.setenv(f"DWDIAG_ENDPOINT_{product}", json.dumps({r: emu.url(r) for r in emu.endpoints}))
+    monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKIDdemo")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "demoSecret")
+    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
+    monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=3))
+    return emu
 
 
 def sweep(emulator, settings: Optional[Settings] = None, categories=None, **retry) -> RunResult:

@@ -6,7 +6,6 @@ import functools
 import gzip
 import json
 import logging
-from pathlib import Path
 
 import pytest
 

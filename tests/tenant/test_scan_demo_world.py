@@ -3,30 +3,11 @@ environment only, every item and object of the world judged as the evidence says
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
 
-import pytest
-
 from dwdiag.cli import main
-from tests.support.paths import WORLD_NOW
-from tests.support.tenant import statuses, sweep
-
-
-@pytest.fixture
-def scan_env(emu, monkeypatch):
-    for product in ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS"):
-        monkeypatch.setenv(f"DWDIAG_ENDPOINT_{product}", json.dumps({r: emu.url(r) for r in emu.endpoints}))
-    monkeypatch.setenv("DWDIAG_REGIONS", ",".join(emu.endpoints))
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "AKIDdemo")
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "demoSecret")
-    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: WORLD_NOW)
-    # Fast retries: the demo's standing throttling faults never clear.
-    from dwdiag.clients.retry import RetryPolicy
-
-    monkeypatch.setattr("dwdiag.sweep.RetryPolicy", functools.partial(RetryPolicy, base_delay=0.001, max_attempts=3))
-    return emu
+from tests.support.tenant import sweep
 
 
 def test_scan_json_judges_every_item_and_object_of_the_world(scan_env, capsys, expected):
