@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
 from dwdiag.alert.deliver import Send, deliver
+from dwdiag.collectors.checkpoint import Checkpoint, checkpoint_prefix
 from dwdiag.errors import UserError
 from dwdiag.evaluate import evaluate
+from dwdiag.models.common import CallError
 from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
@@ -32,49 +35,90 @@ from dwdiag.waivers import Waiver
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Resume:
+    """A run that may take several invocations: its sweep is kept in a checkpoint in the store as it goes,
+    starts no new item once `stop()` says so, and, when the run may not continue any more, ends what it
+    did not collect as the error `limit`."""
+
+    stop: Callable[[], bool]
+    limit: Optional[CallError] = None
+
+
+@dataclass
+class Unfinished:
+    """A resumable run whose time ran out before its sweep was done: what is left, per region."""
+
+    run_id: str
+    left: dict[str, dict[str, int]]
+    plan: dict[str, dict[str, float]]
+
+
 def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         snapshot: Optional[EvidenceSnapshot] = None, regions: Optional[list[str]] = None,
         categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
         waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
         shard: bool = False, progress: Optional[Callable[[str], None]] = None,
-        phase: Optional[Callable[[str], None]] = None) -> RunResult:
+        phase: Optional[Callable[[str], None]] = None, resume: Optional[Resume] = None) -> RunResult | Unfinished:
     """A run over `sweep` (collected now) or `snapshot` (judged again). With a `store`, the run is
     compared with the last one there and written (and the store keeps the sweep's evidence cache);
     with `send`, its alerts go out through it. `shard` marks one region of a fanned-out run.
-    `phase` is told when each step is done ("collected", "evaluated", "published", "alerted")."""
+    `phase` is told when each step is done ("collected", "evaluated", "published", "alerted").
+    With `resume` (and a store), the sweep resumes the run's checkpoint; when it stops before it is
+    done, the run is `Unfinished` (nothing evaluated or written but the checkpoint) and a later call with
+    the same run id and `now` goes on from there."""
     if (sweep is None) == (snapshot is None):
         raise ValueError("a run takes either a sweep or a snapshot")
+    if resume is not None and (store is None or sweep is None):
+        raise ValueError("a resumable run needs a sweep and a store to keep its checkpoint in")
     started = utcnow()
     run_id = run_id or new_run_id(started)
     categories = list(categories or settings.categories)
     timings: dict[str, float] = {}
     result: Optional[RunResult] = None
     failure: Optional[BaseException] = None
+    unfinished: Optional[Unfinished] = None
     try:
         clock = time.monotonic()
         if sweep is not None:
             regions = list(regions or settings.regions)
             now = now or started
-            snapshot = collect(sweep, regions=regions, categories=categories, now=now, progress=progress,
-                               cache_store=store)
+            swept = collect(sweep, regions=regions, categories=categories, now=now, progress=progress,
+                            cache_store=store, checkpoints=_checkpoints(store, run_id, categories) if resume else None,
+                            stop=resume.stop if resume else None, limit=resume.limit if resume else None)
             clock = _lap(timings, "collect", clock, phase, "collected")
+            if swept.snapshot is None:
+                unfinished = Unfinished(run_id, swept.left, swept.plan)
+                return unfinished
+            snapshot = swept.snapshot
         result = evaluate(snapshot, settings, categories=categories, regions=None if sweep else regions, now=now,
                           source=source, run_id=run_id, started_at=started, waivers=waivers)
         if sweep is not None:
             result.summary.calls = dict(sorted(sweep.stats.calls.items()))
             result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
+            result.summary.plan = swept.plan
         clock = _lap(timings, "evaluate", clock, phase, "evaluated")
+        if resume is not None and resume.limit is not None:
+            result.summary.problems.append(f"{resume.limit.message}; what was not collected is an error")
         if store is None:
             return result
         write_and_alert(store, result, settings, send, timings=timings, phase=phase)
+        if resume is not None:
+            for region in regions or []:  # published: the run's checkpoint has served
+                _checkpoints(store, run_id, categories)(region).seal()
         return result
     except BaseException as exc:
         failure = exc
         raise
     finally:
-        if store is not None:
+        if store is not None and unfinished is None:
             _write_summary(store, result, settings, source, run_id, started, regions, categories, now, timings,
                            shard, failure)
+
+
+def _checkpoints(store: Store, run_id: str, categories: list[Category]) -> Callable[[str], Checkpoint]:
+    prefix = layout.run_prefix(run_id)
+    return lambda region: Checkpoint(store, checkpoint_prefix(prefix, region, categories))
 
 
 def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send] = None, *,

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # How a sweep runs: parallel workers per region, and a time limit for the whole run.
     workers: int = Field(default=16, ge=1, le=256)
     deadline_seconds: Optional[float] = Field(default=None, gt=0)
+    # On Function Compute, a sweep that does not fit one invocation continues in the next (its progress kept
+    # in the store): the time kept back at the end of each for evaluating, writing and queueing the next, and
+    # how far a run may go on before what it has not collected ends as `error`.
+    continuation_reserve_seconds: float = Field(default=120, ge=0)
+    max_continuations: int = Field(default=24, ge=0)
+    max_run_age_seconds: float = Field(default=22 * 3600, gt=0)
 
     # Client-side rate limits per quota family (calls per second).
     qps_dataworks: float = Field(default=50, gt=0)

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Optional
 
@@ -14,8 +15,10 @@ from dwdiag.clients.errors import NETWORK
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.collectors.base import OncePerRun, RegionContext
 from dwdiag.collectors.cache import EvidenceCache, cache_key
-from dwdiag.collectors.region import ExecutorFactory, collect_region, pool_per_family, pool_sizes
+from dwdiag.collectors.checkpoint import Checkpoint
+from dwdiag.collectors.region import Collected, ExecutorFactory, collect_region, pool_per_family, pool_sizes
 from dwdiag.errors import UserError
+from dwdiag.models.common import CallError
 from dwdiag.models.findings import Category
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.settings import PRODUCTS, Settings
@@ -93,25 +96,59 @@ def _read_cache(store: Optional[Store], region: str) -> EvidenceCache:
         return EvidenceCache()
 
 
+@dataclass
+class Swept:
+    """What a sweep gave: the snapshot, or, when it stopped early to continue later, what each region has left."""
+
+    snapshot: Optional[EvidenceSnapshot]
+    left: dict[str, dict[str, int]]
+    plan: dict[str, dict[str, float]] = field(default_factory=dict)  # per region, see collectors/region.py
+
+
 def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now: datetime,
-            progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None) -> EvidenceSnapshot:
+            progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None,
+            checkpoints: Optional[Callable[[str], Checkpoint]] = None, stop: Optional[Callable[[], bool]] = None,
+            limit: Optional[CallError] = None) -> Swept:
     """Check the credentials, then collect each region (in parallel) into one evidence snapshot.
-    `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py)."""
+    `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py). With
+    `checkpoints` (a region's checkpoint), the sweep resumes what is kept, keeps what it collects, and
+    starts no new item once `stop()` says so; `limit` ends what is left as that error."""
     settings = sweep.settings
     account = sweep.whoami(regions[0])
 
-    def one(region: str):
+    def one(region: str) -> Collected:
         cache = _read_cache(cache_store, region)
+
+        def planned(plan: dict[str, int]) -> None:
+            timed = _timed(plan, sweep.rates)
+            log.info("%s: %s of %s workspaces and %s of %s MaxCompute projects to collect: at least %s DataWorks "
+                     "and %s MaxCompute calls, %s s at the quotas", region, plan["workspaces_left"],
+                     plan["workspaces"], plan["projects_left"], plan["projects"], plan["dataworks_calls_at_least"],
+                     plan["maxcompute_calls_at_least"], timed["seconds_at_least"])
+
         ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache,
-                            shared=sweep.shared)
-        evidence = collect_region(ctx, categories, sweep.pool_sizes, sweep.executors)
+                            shared=sweep.shared, stop=stop if checkpoints else None, planned=planned)
+        got = collect_region(ctx, categories, sweep.pool_sizes, sweep.executors,
+                             checkpoint=checkpoints(region) if checkpoints else None, limit=limit)
         if cache_store is not None:
             try:
                 cache_store.write_bytes(cache_key(region), cache.to_bytes(), "application/gzip")
             except Exception as exc:  # noqa: BLE001 - without the cache the next run is only slower
                 log.warning("could not save the evidence cache of %s: %s", region, type(exc).__name__)
-        return evidence
+        return got
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
         collected = list(pool.map(one, regions))
-    return EvidenceSnapshot(collected_at=now, account_id=account, regions=collected)
+    left = {region: got.left for region, got in zip(regions, collected) if not got.complete}
+    plan = {region: _timed(got.plan, sweep.rates) for region, got in zip(regions, collected) if got.plan}
+    if left:
+        return Swept(None, left, plan)
+    return Swept(EvidenceSnapshot(collected_at=now, account_id=account,
+                                  regions=[got.evidence for got in collected]), {}, plan)
+
+
+def _timed(plan: dict[str, int], rates: dict[str, float]) -> dict[str, float]:
+    """The region's plan with the time it takes at least at the client's rates (its slowest family)."""
+    seconds = max((plan.get(f"{family}_calls_at_least", 0) / rate for family, rate in rates.items() if rate),
+                  default=0.0)
+    return {**plan, "seconds_at_least": round(seconds, 1)}

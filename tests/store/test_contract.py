@@ -146,3 +146,10 @@ def test_copy_makes_an_equal_object_under_another_key(harness):
     body, _ = harness.raw(stored_key(harness, "latest/report.html"))
     assert body == "<p>中文</p>".encode()
     assert harness.store.read_bytes("runs/d/r-1/report.html") == body
+
+
+def test_delete_removes_an_object_and_a_missing_one_is_no_error(harness):
+    harness.store.write("a/b.json", {"v": 1})
+    harness.store.delete("a/b.json")
+    assert harness.store.read("a/b.json") is None and list(harness.store.list("a")) == []
+    harness.store.delete("a/b.json")

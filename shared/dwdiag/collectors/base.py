@@ -69,6 +69,13 @@ class RegionContext:
     progress: Optional[Callable[[str], None]] = None
     cache: EvidenceCache = field(default_factory=EvidenceCache)
     shared: OncePerRun = field(default_factory=OncePerRun)  # one per run, shared by its regions
+    # Says when no new item (workspace, project, identity) may start: the rest is left to a continuation
+    # of the run. None: collect everything, however long it takes.
+    stop: Optional[Callable[[], bool]] = None
+    planned: Optional[Callable[[dict[str, int]], None]] = None  # told what the region needs before it starts
+
+    def out_of_time(self) -> bool:
+        return self.stop is not None and self.stop()
 
     def report(self, message: str) -> None:
         if self.progress:

@@ -29,21 +29,26 @@ def _trim(event: dict) -> dict:
             "userIdentity": {"userName": identity.get("userName"), "type": identity.get("type")}}
 
 
+def users(ctx: RegionContext) -> tuple[dict[str, RamUser], Optional[CallError]]:
+    """The account's RAM users by id (ListUsers, every page)."""
+    f = ctx.collect("ram", "list_users")
+    found, err = ([], f.error) if f.error else parse_list(RamUser, f.data, "ram", "ListUsers", ctx.region)
+    return {u.user_id: u for u in found}, err
+
+
 def collect(ctx: RegionContext, workspaces: list[WorkspaceProduction],
             pool: ThreadPoolExecutor) -> tuple[Optional[CallError], list[IdentityEvidence]]:
     ids = sorted(scheduling_identities(workspaces))
     if not ids:
         return None, []
-    f = ctx.collect("ram", "list_users")
-    users, err = ([], f.error) if f.error else parse_list(RamUser, f.data, "ram", "ListUsers", ctx.region)
+    by_id, err = users(ctx)
     if err:
         return err, [IdentityEvidence(user_id=uid) for uid in ids]
-    by_id = {u.user_id: u for u in users}
-    futures = [pool.submit(_identity, ctx, uid, by_id.get(uid)) for uid in ids]
+    futures = [pool.submit(identity, ctx, uid, by_id.get(uid)) for uid in ids]
     return None, [f.result() for f in futures]
 
 
-def _identity(ctx: RegionContext, uid: str, user: Optional[RamUser]) -> IdentityEvidence:
+def identity(ctx: RegionContext, uid: str, user: Optional[RamUser]) -> IdentityEvidence:
     ident = IdentityEvidence(user_id=uid, user=user)
     if user is None:
         return ident  # not a RAM user of this account: nothing to look up

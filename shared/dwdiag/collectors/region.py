@@ -13,14 +13,18 @@ import math
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from dwdiag.collectors import identities
 from dwdiag.collectors.base import RegionContext, parse_list, parse_one
+from dwdiag.collectors.checkpoint import COMPUTE, IDENTITY, PROJECT, REGION, WORKSPACE, Checkpoint
 from dwdiag.collectors.workspace import WORKSPACE_MODELS, Gathered, WorkspaceList, gather, passes
 from dwdiag.models.common import CallError, Workspace
 from dwdiag.models.computing_storage import ComputingStorageEvidence, MaxComputeProject, WorkspaceComputeResources
-from dwdiag.models.data_production import DataProductionEvidence, WorkspaceProduction
+from dwdiag.models.data_production import (
+    DataProductionEvidence, IdentityEvidence, RamUser, WorkspaceProduction, scheduling_identities,
+)
 from dwdiag.models.data_transmission import (
     DATA_QUERY, DataTransmissionEvidence, SecurityStrategy, WorkspaceDataSources,
 )
@@ -68,42 +72,115 @@ class Executors:
         return self.by_family[family]
 
 
+@dataclass
+class Collected:
+    """A region's evidence; or, when its time ran out first, what is left (what is done is in the checkpoint)."""
+
+    evidence: Optional[RegionEvidence]
+    left: dict[str, int] = field(default_factory=dict)  # workspaces, projects, identities, lists not yet collected
+    plan: dict[str, int] = field(default_factory=dict)  # what the region needs (see _plan)
+
+    @property
+    def complete(self) -> bool:
+        return self.evidence is not None
+
+
 def collect_region(ctx: RegionContext, categories: list[Category], sizes: Optional[dict[str, int]] = None,
-                   executors: ExecutorFactory = pool_per_family) -> RegionEvidence:
-    chosen = set(categories)
-    first_pass, the_rest = passes(chosen)
+                   executors: ExecutorFactory = pool_per_family, checkpoint: Optional[Checkpoint] = None,
+                   limit: Optional[CallError] = None) -> Collected:
+    """Collect a region. With a `checkpoint`, items already in it are not fetched again, each new one is kept
+    as it is collected, and no new item starts once `ctx.stop()` says so: what is left is reported instead of
+    evidence. With `limit` (the run may not continue any more), nothing new is fetched and every item the
+    checkpoint lacks ends as that error."""
     sizes = sizes or pool_sizes({}, 16)
-    evidence = RegionEvidence(region=ctx.region)
     with ExitStack() as stack:
-        ex = Executors(stack, sizes, ctx.region, executors)
-        trails = ex.other.submit(_trails, ctx) if PC in chosen else None
-        strategies = ex.dataworks.submit(_strategies, ctx) if DT in chosen else None
-        projects = ex.maxcompute.submit(_maxcompute, ctx, ex.maxcompute) if CS in chosen else None
-        workspaces, ws_error = _workspaces(ctx) if chosen - {PC} else ([], None)
-        gathered = [Gathered(w) for w in workspaces]
-        first = [ex.dataworks.submit(gather, ctx, g, first_pass) for g in gathered]
+        return _Region(ctx, set(categories), checkpoint, limit, Executors(stack, sizes, ctx.region, executors)).run()
+
+
+class _Region:
+    """One region's collection, item by item (see collectors/checkpoint.py for what an item is)."""
+
+    def __init__(self, ctx: RegionContext, chosen: set[Category], cp: Optional[Checkpoint],
+                 limit: Optional[CallError], ex: Executors) -> None:
+        self.ctx, self.chosen, self.cp, self.limit, self.ex = ctx, chosen, cp, limit, ex
+        self.left: dict[str, int] = {}
+        self.plan: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    # --- the region's lists ----------------------------------------------------------------------
+
+    def listed(self, name: str, fetch: Callable[[], tuple[list, Optional[CallError]]],
+               load: Callable[[Any], Any] = lambda item: item, dump: Callable[[Any], Any] = lambda item: item):
+        """A region-level list: from the checkpoint, or fetched (and kept unless it ran out of time)."""
+        if self.cp is not None and self.cp.has(REGION, name):
+            doc = self.cp.load(REGION, name)
+            if doc is not None:
+                return [load(i) for i in doc["items"]], _error(doc.get("error"))
+        if self.limit is not None:
+            return [], self.limit
+        items, err = fetch()
+        if self.cp is not None and not self.cp.save(REGION, name, {"items": [dump(i) for i in items],
+                                                                 "error": _dumped(err)}):
+            self._unfinished("lists")
+        return items, err
+
+    def _unfinished(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            self.left[what] = self.left.get(what, 0) + n
+
+    def skip(self) -> bool:
+        """Whether a new item must not start: the run stops here and a continuation does the rest."""
+        return self.cp is not None and self.ctx.out_of_time()
+
+    # --- the whole region --------------------------------------------------------------------------
+
+    def run(self) -> Collected:
+        ctx, chosen, ex = self.ctx, self.chosen, self.ex
+        first_pass, the_rest = passes(chosen)
+        trails = ex.other.submit(self.listed, "trails", lambda: _trails(ctx), _model(Trail), _wire) \
+            if PC in chosen else None
+        strategies = ex.dataworks.submit(self.listed, "strategies", lambda: _strategies(ctx), _model(SecurityStrategy),
+                                         _wire) if DT in chosen else None
+        workspaces, ws_error = self.listed("workspaces", lambda: _workspaces(ctx), _model(Workspace), _wire) \
+            if chosen - {PC} else ([], None)
+        names, names_error = self.listed("projects", lambda: _maxcompute_names(ctx)) if CS in chosen else ([], None)
+        todo = [w for w in workspaces if self.cp is None or not self.cp.has(WORKSPACE, w.id)]
+        self.plan = _plan(todo, first_pass + the_rest, [n for n in names if self.cp is None
+                                                          or not self.cp.has(PROJECT, n)], len(workspaces), len(names))
+        if ctx.planned is not None:
+            ctx.planned(self.plan)
+        projects = _in_thread(lambda: self.maxcompute(names, names_error), f"maxcompute-{ctx.region}") \
+            if CS in chosen else None
+        gathered = [Gathered(w) for w in todo]
+        first = [ex.dataworks.submit(self.first_pass, g, first_pass) for g in gathered]
         found_ids: dict[str, Any] = {}
-        id_thread = _start_identities(ctx, first, gathered, first_pass, ex.identity, found_ids) \
+        id_thread = self.start_identities(first, workspaces, gathered, first_pass, found_ids) \
             if DP in chosen else None
-        rest = [ex.dataworks.submit(_after, ctx, g, the_rest, a, chosen) for g, a in zip(gathered, first)]
+        rest = [ex.dataworks.submit(self.after, g, the_rest, a) for g, a in zip(gathered, first)]
         for done, _ in enumerate(as_completed(rest), start=1):
             ctx.report(f"{done}/{len(rest)} workspaces")
-        parts = [f.result() for f in rest]
+        fresh = {g.workspace.id: f.result() for g, f in zip(gathered, rest)}
+        mc = projects.result() if projects is not None else None
+        if id_thread is not None:
+            id_thread.join()
+            if "error" in found_ids:
+                raise found_ids["error"]
+        self._unfinished("workspaces", sum(1 for parts in fresh.values() if parts is None))
+        if any(n for n in self.left.values()):
+            return Collected(None, {k: n for k, n in self.left.items() if n}, self.plan)
+        evidence = RegionEvidence(region=ctx.region)
+        parts = [fresh[w.id] if w.id in fresh else self.kept_workspace(w) for w in workspaces]
         if CS in chosen:
-            mc_futures, mc_error = projects.result()
+            mc_blobs, mc_error = mc
             evidence.computing_storage = ComputingStorageEvidence(
-                maxcompute_projects=Packed.of_packed(MaxComputeProject, [f.result() for f in mc_futures]),
-                maxcompute_projects_error=mc_error, workspaces_error=ws_error,
-                workspaces=Packed.of_packed(WorkspaceComputeResources, [p[CS] for p in parts]))
+                maxcompute_projects=Packed.of_packed(MaxComputeProject, mc_blobs), maxcompute_projects_error=mc_error,
+                workspaces_error=ws_error, workspaces=Packed.of_packed(WorkspaceComputeResources, [p[CS] for p in parts]))
         if DT in chosen:
             found, error = strategies.result()
             evidence.data_transmission = DataTransmissionEvidence(
                 workspaces=Packed.of_packed(WorkspaceDataSources, [p[DT] for p in parts]),
                 workspaces_error=ws_error, security_strategies=found, security_strategies_error=error)
         if DP in chosen:
-            id_thread.join()
-            if "error" in found_ids:
-                raise found_ids["error"]
             users_error, found_identities = found_ids["result"]
             evidence.data_production = DataProductionEvidence(
                 workspaces=Packed.of_packed(WorkspaceProduction, [p[DP] for p in parts]), workspaces_error=ws_error,
@@ -111,40 +188,208 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
         if PC in chosen:
             found, error = trails.result()
             evidence.platform_config = PlatformConfigEvidence(trails=found, trails_error=error)
-    for category in Category:  # set here rather than by re-validating: that would copy everything twice
-        part = evidence.for_category(category)
-        if part is not None:
-            part.region = ctx.region
-    return evidence
+        for category in Category:  # set here rather than by re-validating: that would copy everything twice
+            part = evidence.for_category(category)
+            if part is not None:
+                part.region = ctx.region
+        return Collected(evidence, plan=self.plan)
+
+    # --- workspaces --------------------------------------------------------------------------------
+
+    def first_pass(self, got: Gathered, rows: list[WorkspaceList]) -> bool:
+        """The lists every workspace gives first (its compute resources); False when it did not start."""
+        ws = got.workspace
+        if self.cp is not None and self.cp.has(COMPUTE, ws.id):
+            doc = self.cp.load(COMPUTE, ws.id)
+            if doc is not None:
+                got.lists.update({row.name: _loaded_list(row, doc.get(row.name)) for row in rows})
+                return True
+        if self.limit is not None or self.skip():
+            return False
+        gather(self.ctx, got, rows)
+        if self.cp is not None:
+            self.cp.save(COMPUTE, ws.id, {row.name: _dumped_list(got.lists.get(row.name)) for row in rows})
+        return True
+
+    def after(self, got: Gathered, rows: list[WorkspaceList], first: Future) -> Optional[dict[Category, bytes]]:
+        """The rest of one workspace, packed per category as soon as it is in (see models/packed.py); None
+        when it was left for a continuation."""
+        started = first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
+        if self.limit is not None:
+            return self.placeholder(got.workspace)
+        if not started or self.skip():
+            return None
+        gather(self.ctx, got, rows)
+        models = {category: got.evidence(category) for category in WORKSPACE_MODELS if category in self.chosen}
+        got.keep_first_pass_only()  # the identity lookups may still read it; everything else is in `models`
+        if self.cp is not None and not self.cp.save(WORKSPACE, got.workspace.id, {
+                c.value: m.model_dump(mode="json", by_alias=True, exclude_none=True) for c, m in models.items()}):
+            return None  # it ran into the deadline: a continuation collects it again
+        return {category: pack(model) for category, model in models.items()}
+
+    def kept_workspace(self, ws: Workspace) -> dict[Category, bytes]:
+        doc = self.cp.load(WORKSPACE, ws.id) if self.cp is not None else None
+        if doc is None:
+            return self.placeholder(ws)
+        return {c: pack(WORKSPACE_MODELS[c].model_validate(doc[c.value])) for c in WORKSPACE_MODELS
+                if c in self.chosen}
+
+    def placeholder(self, ws: Workspace) -> dict[Category, bytes]:
+        """A workspace the run could not collect before its limit: every list it has is that error."""
+        err = self.limit or CallError(product="dwdiag", operation="Checkpoint", code="CheckpointLost",
+                                      message="the workspace's collected evidence could not be read back",
+                                      region=self.ctx.region)
+        return {c: pack(model(workspace=ws, **{name: err for name in model.model_fields if name.endswith("_error")}))
+                for c, model in WORKSPACE_MODELS.items() if c in self.chosen}
+
+    # --- scheduling identities -----------------------------------------------------------------------
+
+    def start_identities(self, first: list[Future], workspaces: list[Workspace], gathered: list[Gathered],
+                         rows: list[WorkspaceList], box: dict[str, Any]) -> threading.Thread:
+        """A coordinator thread (not a pool worker, so it can wait) that starts the sign-in lookups as
+        soon as every workspace's compute resources are known."""
+        def run() -> None:
+            try:
+                if not all(f.result() for f in first) and self.limit is None:
+                    self._unfinished("identities")  # some compute resources are unknown: next time
+                    return
+                fresh = {g.workspace.id: g for g in gathered}
+                known = [WorkspaceProduction(workspace=w, **(fresh[w.id].fields(DP, rows) if w.id in fresh
+                                                             else self.kept_compute(w, rows)))
+                         for w in workspaces]
+                box["result"] = self.identities(known)
+            except BaseException as exc:  # noqa: BLE001 - handed to the collecting thread, which raises it
+                box["error"] = exc
+
+        thread = threading.Thread(target=run, name=f"identities-{self.ctx.region}", daemon=True)
+        thread.start()
+        return thread
+
+    def kept_compute(self, ws: Workspace, rows: list[WorkspaceList]) -> dict[str, Any]:
+        doc = self.cp.load(COMPUTE, ws.id) if self.cp is not None and self.cp.has(COMPUTE, ws.id) else None
+        if doc is None:  # a workspace kept whole before its compute resources were: read them from it
+            whole = self.cp.load(WORKSPACE, ws.id) if self.cp is not None else None
+            part = (whole or {}).get(DP.value) or {}
+            return {name: part.get(name) for row in rows for name in (row.name, f"{row.name}_error")
+                    if part.get(name) is not None}
+        fields: dict[str, Any] = {}
+        for row in rows:
+            items, err = _loaded_list(row, doc.get(row.name))
+            fields[row.name], fields[f"{row.name}_error"] = items, err
+        return fields
+
+    def identities(self, known: list[WorkspaceProduction]) -> tuple[Optional[CallError], list[IdentityEvidence]]:
+        ids = sorted(scheduling_identities(known))
+        if not ids:
+            return None, []
+        users, err = self.listed("users", lambda: _user_list(self.ctx), _model(RamUser), _wire)
+        if err:
+            return err, [IdentityEvidence(user_id=uid) for uid in ids]
+        by_id = {u.user_id: u for u in users}
+        futures = [self.ex.identity.submit(self.identity, uid, by_id.get(uid)) for uid in ids]
+        found = [f.result() for f in futures]
+        left = sum(1 for ident in found if ident is None)
+        if left:
+            self._unfinished("identities", left)
+        return None, [ident for ident in found if ident is not None]
+
+    def identity(self, uid: str, user: Optional[RamUser]) -> Optional[IdentityEvidence]:
+        if self.cp is not None and self.cp.has(IDENTITY, uid):
+            doc = self.cp.load(IDENTITY, uid)
+            if doc is not None:
+                return IdentityEvidence.model_validate(doc)
+        if self.limit is not None:
+            return IdentityEvidence(user_id=uid, user=user, signin_errors=[self.limit])
+        if self.skip():
+            return None
+        ident = identities.identity(self.ctx, uid, user)
+        if self.cp is not None and not self.cp.save(IDENTITY, uid, ident.model_dump(mode="json", exclude_none=True)):
+            return None
+        return ident
+
+    # --- MaxCompute projects -------------------------------------------------------------------------
+
+    def maxcompute(self, names: list[str], error: Optional[CallError]) -> tuple[list[bytes], Optional[CallError]]:
+        futures = [self.ex.maxcompute.submit(self.project, n) for n in names]
+        found = [f.result() for f in futures]
+        left = sum(1 for blob in found if blob is None)
+        if left:
+            self._unfinished("projects", left)
+        return [blob for blob in found if blob is not None], error
+
+    def project(self, name: str) -> Optional[bytes]:
+        if self.cp is not None and self.cp.has(PROJECT, name):
+            doc = self.cp.load(PROJECT, name)
+            if doc is not None:
+                return pack(MaxComputeProject.model_validate(doc))
+        if self.limit is not None:
+            return pack(MaxComputeProject(name=name, error=self.limit))
+        if self.skip():
+            return None
+        project = _maxcompute_project_evidence(self.ctx, name)
+        if self.cp is not None and not self.cp.save(PROJECT, name, project.model_dump(mode="json", by_alias=True,
+                                                                                     exclude_none=True)):
+            return None
+        return pack(project)
 
 
-def _after(ctx: RegionContext, got: Gathered, rows: list[WorkspaceList], first: Future,
-           chosen: set[Category]) -> dict[Category, bytes]:
-    """The rest of one workspace, packed per category as soon as it is in (see models/packed.py)."""
-    first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
-    gather(ctx, got, rows)
-    parts = {category: pack(got.evidence(category)) for category in WORKSPACE_MODELS if category in chosen}
-    got.keep_first_pass_only()  # the identity lookups may still read it; everything else is in `parts`
-    return parts
+def _plan(todo: list[Workspace], rows: list[WorkspaceList], projects: list[str], workspaces: int,
+          all_projects: int) -> dict[str, int]:
+    """What is left of the region before its items start, and the calls that takes at least: one per list of
+    every workspace left (details come on top: they are known only once the lists are) and one per project."""
+    available = sum(1 for w in todo if w.available)
+    return {"workspaces": workspaces, "workspaces_left": len(todo), "projects": all_projects,
+            "projects_left": len(projects), "dataworks_calls_at_least": available * len(rows),
+            "maxcompute_calls_at_least": len(projects)}
 
 
-def _start_identities(ctx: RegionContext, first: list[Future], gathered: list[Gathered],
-                      first_pass: list[WorkspaceList], pool: ThreadPoolExecutor,
-                      box: dict[str, Any]) -> threading.Thread:
-    """A coordinator thread (not a pool worker, so it can wait) that starts the sign-in lookups as
-    soon as every workspace's compute resources are known."""
+def _in_thread(fn: Callable[[], Any], name: str) -> Future:
+    """Run a coordinator (it waits on pool work, so it must not take a pool worker) in a thread of its own."""
+    result: Future = Future()
+
     def run() -> None:
         try:
-            for f in first:
-                f.result()
-            known = [WorkspaceProduction(workspace=g.workspace, **g.fields(DP, first_pass)) for g in gathered]
-            box["result"] = identities.collect(ctx, known, pool)
-        except BaseException as exc:  # noqa: BLE001 - handed to the collecting thread, which raises it
-            box["error"] = exc
+            result.set_result(fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads the future
+            result.set_exception(exc)
 
-    thread = threading.Thread(target=run, name=f"identities-{ctx.region}", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return result
+
+
+def _model(model: type) -> Callable[[Any], Any]:
+    return model.model_validate
+
+
+def _wire(item: Any) -> Any:
+    return item.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _dumped(err: Optional[CallError]) -> Optional[dict]:
+    return err.model_dump(mode="json", exclude_none=True) if err is not None else None
+
+
+def _error(doc: Optional[dict]) -> Optional[CallError]:
+    return CallError.model_validate(doc) if doc else None
+
+
+def _dumped_list(got: Optional[tuple[list, Optional[CallError]]]) -> Optional[dict]:
+    if got is None:
+        return None
+    items, err = got
+    return {"items": None if items is None else [_wire(i) for i in items], "error": _dumped(err)}
+
+
+def _loaded_list(row: WorkspaceList, doc: Optional[dict]) -> tuple[list, Optional[CallError]]:
+    if not doc:
+        return [], None
+    items = doc.get("items")
+    return ([] if items is None else [row.model.model_validate(i) for i in items]), _error(doc.get("error"))
+
+
+def _user_list(ctx: RegionContext) -> tuple[list[RamUser], Optional[CallError]]:
+    by_id, err = identities.users(ctx)
+    return list(by_id.values()), err
 
 
 def _workspaces(ctx: RegionContext) -> tuple[list[Workspace], Optional[CallError]]:
@@ -156,11 +401,6 @@ def _workspaces(ctx: RegionContext) -> tuple[list[Workspace], Optional[CallError
     return [w for w in found if not wanted or w.id in wanted], err
 
 
-def _maxcompute(ctx: RegionContext, pool: ThreadPoolExecutor) -> tuple[list[Future], Optional[CallError]]:
-    names, error = _maxcompute_names(ctx)
-    return [pool.submit(_maxcompute_project, ctx, n) for n in names], error
-
-
 def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError]]:
     f = ctx.collect("maxcompute", "list_projects")
     if f.error:
@@ -170,10 +410,6 @@ def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError
         return [], CallError(product="maxcompute", operation="ListProjects", code="MalformedResponse",
                              message="a project without a name", region=ctx.region)
     return names, None
-
-
-def _maxcompute_project(ctx: RegionContext, name: str) -> bytes:
-    return pack(_maxcompute_project_evidence(ctx, name))
 
 
 def _maxcompute_project_evidence(ctx: RegionContext, name: str) -> MaxComputeProject:

@@ -89,7 +89,7 @@ def handle(event: Any, context: Any, category: str) -> str:
         if len(regions) > 1 and payload.shard is None:
             summary = fan_out(payload, settings, credentials, context, category, run_id, regions)
         else:
-            summary = run_here(payload, settings, credentials, category, run_id, regions)
+            summary = run_here(payload, settings, credentials, category, run_id, regions, context)
     except UserError as exc:
         return _failed(category, run_id, str(exc))
     log.info("finished: %s", json.dumps(summary, ensure_ascii=False)[:2000])

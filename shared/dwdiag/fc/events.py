@@ -29,6 +29,8 @@ class Payload(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)  # overrides of DWDIAG_* settings, by field name
     run_id: Optional[str] = Field(default=None, pattern=r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
     shard: Optional[Shard] = None
+    # Set by an invocation that ran out of time for the next one of the same run: the how-many-th piece this is.
+    continuation: int = Field(default=0, ge=0)
     alert: bool = True
     waivers: list[Waiver] = Field(default_factory=list)  # same schema as a waiver file; added to DWDIAG_WAIVERS_FILE
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from dwdiag import pipeline
@@ -10,6 +13,7 @@ from dwdiag.alert.deliver import dingtalk_sender
 from dwdiag.clients import Credentials
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
+from dwdiag.models.common import CallError
 from dwdiag.models.findings import Category
 from dwdiag.publish import layout, shards
 from dwdiag.settings import Settings
@@ -35,15 +39,20 @@ def _store(settings: Settings, credentials: Credentials) -> Optional[Store]:
     return store_from_settings(settings, None, credentials)
 
 
-def fan_out(payload: Payload, settings: Settings, credentials: Credentials, context: Any, category: str,
-            run_id: str, regions: list[str]) -> dict[str, Any]:
-    """Queue one asynchronous invocation of this very function per region, then return."""
+def _myself(settings: Settings, context: Any, regions: list[str]) -> tuple[str, fanout.Target]:
+    """The endpoint and names this very function is invoked by (for a fan-out or a continuation)."""
     from dwdiag.fc import environ
 
     target = fanout.target_of(context, environ())
     home = str(getattr(context, "region", "") or environ().get("FC_REGION") or settings.fc_region or regions[0])
     account = str(getattr(context, "account_id", "") or environ().get("FC_ACCOUNT_ID") or "")
-    endpoint = fanout.fc_endpoint(account, home, settings.endpoint_fc)
+    return fanout.fc_endpoint(account, home, settings.endpoint_fc), target
+
+
+def fan_out(payload: Payload, settings: Settings, credentials: Credentials, context: Any, category: str,
+            run_id: str, regions: list[str]) -> dict[str, Any]:
+    """Queue one asynchronous invocation of this very function per region, then return."""
+    endpoint, target = _myself(settings, context, regions)
     store = _store(settings, credentials)
     if store is not None:
         shards.expect(store, run_id, category, regions)
@@ -62,14 +71,33 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
 
 
 def run_here(payload: Payload, settings: Settings, credentials: Credentials, category: str, run_id: str,
-             regions: list[str]) -> dict[str, Any]:
+             regions: list[str], context: Any = None) -> dict[str, Any]:
     # The file is read before the sweep, so a bad one costs no API quota; the payload's were checked on parsing.
     waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
     sweep = Sweep(settings, credentials)
     store = _store(settings, credentials)
     send = dingtalk_sender(settings, sweep.deadline) if payload.alert and store is not None else None
+    resume, now = None, None
+    if store is not None and sweep.deadline is not None:  # it may not fit one invocation: go on in the next
+        other = _open_elsewhere(store, settings, category, regions, run_id, payload)
+        if other is not None and other.get("alive"):
+            return {"ok": True, "category": category, "run_id": run_id, "skipped": True, "open_run": other["run_id"],
+                    "problems": [f"run {other['run_id']} of these regions is still being collected (piece "
+                                 f"{other['continuation']}); this run was not started beside it"]}
+        if other is not None:  # its chain of invocations broke off: this invocation goes on with it
+            log.warning("run %s was left open; continuing it instead of starting run %s", other["run_id"], run_id)
+            run_id = other["run_id"]
+            payload = payload.model_copy(update={"continuation": other["continuation"] + 1,
+                                                 "shard": Shard(**other["shard"]) if other.get("shard") else None})
+        resume, now = _resume(settings, sweep, run_id, payload.continuation), run_started(run_id)
+        _mark_open(store, category, regions, run_id, payload)
     result = pipeline.run(settings, source="fc", sweep=sweep, regions=regions, categories=[Category(category)],
-                          run_id=run_id, waivers=waivers, store=store, send=send, shard=payload.shard is not None)
+                          run_id=run_id, waivers=waivers, store=store, send=send, shard=payload.shard is not None,
+                          now=now, resume=resume)
+    if isinstance(result, pipeline.Unfinished):
+        return _continue(payload, settings, credentials, context, category, result, regions)
+    if resume is not None:
+        store.delete(layout.open_run(category, regions))
     problems = list(result.summary.problems)
     if store is None:
         problems.append("no DWDIAG_OSS_BUCKET is set: the findings were not stored and no alert was sent")
@@ -78,5 +106,74 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     return {"ok": True, "category": category, "run_id": run_id, "regions": s.regions, "findings": s.findings,
             "by_status": s.totals.by_status, "open_by_risk": s.totals.open_by_risk, "waived": s.totals.waived,
             "changes": s.changes, "alerts": s.alerts, "calls": sum(s.calls.values()),
-            "throttled": sum(s.throttled.values()), "problems": problems, "stored_at": where}
+            "throttled": sum(s.throttled.values()), "continuations": payload.continuation, "problems": problems,
+            "stored_at": where}
 
+
+def run_started(run_id: str) -> datetime:
+    """When a run began, from its id: every piece of a continued run judges its windows from that moment."""
+    return datetime.strptime(run_id[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+
+
+def _resume(settings: Settings, sweep: Sweep, run_id: str, piece: int) -> pipeline.Resume:
+    """Stop starting new work when the reserve is all that is left; past the run's limits, collect nothing
+    more and let what is left be an error that names the limit."""
+    stop_at = sweep.deadline - settings.continuation_reserve_seconds
+    age = (pipeline.utcnow() - run_started(run_id)).total_seconds()
+    why = None
+    if piece > settings.max_continuations:
+        why = f"the run reached its limit of {settings.max_continuations} continuations (DWDIAG_MAX_CONTINUATIONS)"
+    elif age > settings.max_run_age_seconds:
+        why = (f"the run is {age / 3600:.1f} hours old, older than DWDIAG_MAX_RUN_AGE_SECONDS "
+               f"({settings.max_run_age_seconds:.0f} s)")
+    limit = CallError(product="dwdiag", operation="Continuation", code="RunLimitReached",
+                      message=f"not collected: {why}") if why else None
+    return pipeline.Resume(stop=lambda: time.monotonic() >= stop_at, limit=limit)
+
+
+def _continue(payload: Payload, settings: Settings, credentials: Credentials, context: Any, category: str,
+              unfinished: pipeline.Unfinished, regions: list[str]) -> dict[str, Any]:
+    """Queue the next piece of the run (this function, asynchronously, the same run id), then return. If it
+    cannot be queued, raise: Function Compute retries this invocation, which resumes from the checkpoint."""
+    endpoint, target = _myself(settings, context, regions)
+    following = payload.model_copy(update={"run_id": unfinished.run_id, "regions": regions,
+                                           "continuation": payload.continuation + 1})
+    request_id = fanout.invoke_async(endpoint, credentials, target, following.model_dump(mode="json"))
+    plan = _invocations(unfinished.plan, settings)
+    log.info("run %s continues in piece %d (request %s); left: %s; plan: %s", unfinished.run_id,
+             following.continuation, request_id, unfinished.left, plan)
+    return {"ok": True, "category": category, "run_id": unfinished.run_id, "continued": True,
+            "continuation": following.continuation, "left": unfinished.left, "plan": plan, "queued": request_id}
+
+
+def _invocations(plan: dict[str, dict[str, float]], settings: Settings) -> dict[str, dict[str, float]]:
+    """Each region's plan with the invocations it takes at least: its time at the quotas over the time an
+    invocation has for collecting (the function's deadline less the reserve)."""
+    usable = (settings.deadline_seconds or 0) - settings.continuation_reserve_seconds
+    return {region: {**p, "invocations_at_least": max(1, math.ceil(p.get("seconds_at_least", 0) / usable))
+                     if usable > 0 else None} for region, p in plan.items()}
+
+
+def _mark_open(store: Store, category: str, regions: list[str], run_id: str, payload: Payload) -> None:
+    """Say in the store that this run is being collected, and when its last piece started (a heartbeat)."""
+    store.write(layout.open_run(category, regions), {
+        "run_id": run_id, "continuation": payload.continuation, "regions": regions,
+        "shard": payload.shard.model_dump() if payload.shard else None,
+        "heartbeat": pipeline.utcnow().isoformat()})
+
+
+def _open_elsewhere(store: Store, settings: Settings, category: str, regions: list[str], run_id: str,
+                    payload: Payload) -> Optional[dict[str, Any]]:
+    """Another run of these regions still open (its marker), with whether its pieces still run: a piece
+    starts within a function's time of the last one, unless its chain broke off."""
+    if payload.continuation:
+        return None  # a continuation is the open run itself
+    marker = store.read(layout.open_run(category, regions))
+    if not marker or marker.get("run_id") == run_id:
+        return None
+    beat = datetime.fromisoformat(marker["heartbeat"])
+    silent = (pipeline.utcnow() - beat).total_seconds()
+    from dwdiag.fc import DEADLINE_MARGIN_S
+
+    window = 2 * ((settings.deadline_seconds or 0) + DEADLINE_MARGIN_S) + 600
+    return {**marker, "alive": silent < window}

@@ -55,6 +55,8 @@ class RunSummary(Plain):
     changes: dict[str, int] = Field(default_factory=dict)  # new, existing, resolved, regressions vs the last run
     alerts: dict[str, str] = Field(default_factory=dict)  # region -> sent, unchanged, failed: ..., pending
     timings: dict[str, float] = Field(default_factory=dict)  # seconds per phase: collect, evaluate, publish, alert
+    # Per region, what the sweep had to collect when this piece started and the calls and time that took at least.
+    plan: dict[str, dict[str, float]] = Field(default_factory=dict)
     # A fanned-out run: which region shards are expected, finished and missing (the summary adds theirs up).
     shards: Optional[dict[str, list[str]]] = None
 

@@ -10,6 +10,8 @@ history/index.json                                     the counts of the last ru
 alerts/pending.json                                    alerts that wait for the next run
 latest/<region>/<category>.json                        written last, so it never points at a half-written run
 latest/report.html                                     the very last
+open/<category>/<regions>.json                         a run still being collected (continuations)
+runs/<YYYY-MM-DD>/<run_id>/checkpoint/...              its progress (collectors/checkpoint.py)
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def latest_key(region: str, category: Category) -> str:
 
 def alert_marker(prefix: str, region: str) -> str:
     return f"{prefix}/alerts/{region}.json"
+
+
+def open_run(category: str, regions: list[str]) -> str:
+    """The marker of a run of this function and these regions that is still being collected."""
+    return f"open/{category}/{'+'.join(sorted(regions))}.json"
 
 
 def shard_manifest(prefix: str, category: str) -> str:

@@ -38,6 +38,8 @@ class Store(Protocol):
 
     def copy(self, source: str, destination: str) -> None: ...  # on the server side where it can be
 
+    def delete(self, key: str) -> None: ...  # a missing key is no error
+
     def location(self, key: str) -> str: ...
 
     def presign(self, key: str, expires_seconds: int) -> Optional[str]: ...  # a URL that reads key, if any
@@ -129,6 +131,9 @@ class LocalStore:
     def copy(self, source: str, destination: str) -> None:
         with self._path(source).open("rb") as fh:
             self.write_chunks(destination, iter(lambda: fh.read(1 << 20), b""), BINARY_CONTENT_TYPE)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def location(self, key: str) -> str:
         return str(self._path(key))

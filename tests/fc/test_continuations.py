@@ -1,0 +1,145 @@
+"""A run that does not fit one invocation: each piece keeps its progress and queues the next; the last one
+publishes what one unbounded run would; limits end what is left as errors; an open run is not doubled."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+import dwdiag.fc.run as fc_run
+from dwdiag import pipeline
+from tests.support.cloud import context, load_handler, timer_event
+
+FUNCTION = "dwdiag-data-production"
+
+
+class Budget:
+    """Lets `n` new items start in a piece, then stops it (a deadline at a known point)."""
+
+    def __init__(self, n: int) -> None:
+        self.left, self.lock = n, threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            self.left -= 1
+            return self.left < 0
+
+
+@pytest.fixture
+def cut(monkeypatch):
+    """cut(): from now on each piece may start 5 new items (the limits stay the real ones)."""
+    real = fc_run._resume
+
+    def budgeted(settings, sweep, run_id, piece):
+        resume = real(settings, sweep, run_id, piece)
+        return pipeline.Resume(stop=Budget(5), limit=resume.limit)
+
+    return lambda: monkeypatch.setattr(fc_run, "_resume", budgeted)
+
+
+@pytest.fixture
+def pieces(cut):
+    cut()
+
+
+def _invoke(event, request_id: str) -> dict:
+    return json.loads(load_handler("data_production")(event, context(FUNCTION, request_id)))
+
+
+def _drain(cloud, first: dict, most: int = 60) -> tuple[dict, int]:
+    """Run every continuation the pieces queue, as Function Compute would; the last answer and the count."""
+    out, n = first, 1
+    while out.get("continued"):
+        queued = json.loads(cloud.fc.calls[-1]["body"])
+        assert queued["run_id"] == first["run_id"] and queued["continuation"] == out["continuation"]
+        out = _invoke(json.dumps(queued).encode(), f"req-c{n}")
+        n += 1
+        assert n < most, "every piece makes progress"
+    return out, n
+
+
+def _findings(cloud, run_id: str) -> dict:
+    doc = cloud.objects(f"runs/2026-11-28/{run_id}/")[f"runs/2026-11-28/{run_id}/cn-hangzhou/data_production/findings.json"]
+    return {f["fingerprint"]: f["status"] for f in doc["findings"]}
+
+
+def test_a_run_in_pieces_publishes_what_one_invocation_would(cloud, cut, emu):
+    whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
+    assert whole["ok"] and not whole.get("continued")
+    cut()
+    emu.clear_requests()
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
+    assert first["continued"] and first["left"]["cn-hangzhou"]
+    plan = first["plan"]["cn-hangzhou"]
+    assert (plan["workspaces"], plan["workspaces_left"], plan["projects"]) == (6, 6, 0)
+    assert plan["dataworks_calls_at_least"] > 0 and plan["invocations_at_least"] >= 1
+    assert cloud.objects("open/")["open/data_production/cn-hangzhou.json"]["run_id"] == first["run_id"]
+    last, n = _drain(cloud, first)
+    assert n > 3 and last["ok"] and last["continuations"] == n - 1 and last["run_id"] == first["run_id"]
+    assert _findings(cloud, first["run_id"]) == _findings(cloud, whole["run_id"])
+    # Nothing collected was fetched twice across the pieces, the run's checkpoint is gone, the run is closed.
+    done = [(r.region, r.action, tuple(sorted(r.params.items()))) for r in emu.requests()
+            if r.status == 200 and r.action != "GetCallerIdentity"]
+    assert len(done) == len(set(done))
+    assert not [k for k in cloud.objects("runs/") if "/checkpoint/" in k] and "open/" not in str(cloud.objects("open/"))
+    assert len(cloud.receiver.accepted) == 1, "the run alerts once, when it is published"
+
+
+def test_past_its_limit_a_run_ends_what_is_left_as_an_error_naming_the_limit(cloud, pieces):
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"], "settings": {"max_continuations": 1}}), "req-1")
+    last, n = _drain(cloud, first)
+    assert n == 3 and last["ok"], "pieces 0 and 1 collect, piece 2 is past the limit and publishes"
+    assert any("DWDIAG_MAX_CONTINUATIONS" in p for p in last["problems"])
+    assert last["by_status"]["error"] > 0
+
+
+def test_a_timer_run_beside_a_live_open_run_is_not_started(cloud, pieces):
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
+    assert first["continued"]
+    later = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T01:05:00Z"), "req-2")
+    assert later["skipped"] and later["open_run"] == first["run_id"] and later["run_id"] != first["run_id"]
+
+
+def test_a_timer_run_takes_over_an_open_run_whose_pieces_stopped(cloud, pieces):
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
+    assert first["continued"]
+    marker = cloud.objects("open/")["open/data_production/cn-hangzhou.json"]
+    stale = {**marker, "heartbeat": "2026-11-27T00:00:00+00:00"}  # its chain broke off a day ago
+    cloud.s3.put_object(Bucket=cloud.bucket, Key="dwdiag/open/data_production/cn-hangzhou.json",
+                        Body=json.dumps(stale).encode())
+    later = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T01:30:00Z"), "req-2")
+    assert later["run_id"] == first["run_id"] and (later.get("continued") or later.get("findings"))
+
+
+def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, emu, monkeypatch):
+    whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
+    emu.clear_requests()
+    real = fc_run._resume
+
+    class Killed(Exception):
+        pass
+
+    def dying(settings, sweep, run_id, piece):
+        budget = Budget(8)
+
+        def stop() -> bool:
+            if budget():
+                raise Killed("the instance died")  # as Function Compute's kill would, in the middle of work
+            return False
+
+        return pipeline.Resume(stop=stop, limit=real(settings, sweep, run_id, piece).limit)
+
+    monkeypatch.setattr(fc_run, "_resume", dying)
+    event = timer_event({"regions": ["cn-hangzhou"]})
+    with pytest.raises(Killed):
+        _invoke(event, "req-1")
+    monkeypatch.setattr(fc_run, "_resume", real)
+    again = _invoke(event, "req-1-retry")  # FC retries the failed asynchronous invocation with the same event
+    assert again["ok"] and not again.get("continued") and again["run_id"].startswith("20261128T010000Z-")
+    assert _findings(cloud, again["run_id"]) == _findings(cloud, whole["run_id"])
+    done = [(r.region, r.action, tuple(sorted(r.params.items()))) for r in emu.requests()
+            if r.status == 200 and r.action not in ("GetCallerIdentity",)]
+    repeated = [k for k in set(done) if done.count(k) > 1]
+    assert len(repeated) <= 1, f"at most the workspace in flight is fetched again: {repeated}"

@@ -1,0 +1,95 @@
+"""A sweep cut into pieces (Function Compute's deadline, a retry) resumes from its checkpoint: the same
+findings as one unbounded sweep, nothing collected fetched twice, and what a limit leaves is an error."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from dwdiag.clients.retry import RetryPolicy
+from dwdiag.collectors.checkpoint import Checkpoint, checkpoint_prefix, hit_deadline
+from dwdiag.demo.live import DEMO_CREDENTIALS, endpoints_for
+from dwdiag.evaluate import evaluate
+from dwdiag.models.common import CallError
+from dwdiag.models.findings import Category
+from dwdiag.settings import Settings
+from dwdiag.store import LocalStore
+from dwdiag.sweep import Sweep, collect
+from tests.support.paths import WORLD_NOW
+from tests.support.tenant import statuses, sweep
+
+RUN = "runs/2026-11-28/20261128T020000Z-c0ffee"
+ALL = list(Category)
+
+
+class Budget:
+    """Lets `n` new items start, then says stop (as the deadline does, but at a known point)."""
+
+    def __init__(self, n: int) -> None:
+        self.left, self.lock = n, threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            self.left -= 1
+            return self.left < 0
+
+
+def _piece(emu, store, stop=None, limit=None):
+    settings = Settings(regions=list(emu.endpoints))
+    fresh = Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emu),  # a new process each time, as in FC
+                  retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.001, max_attempts=3))
+    return collect(fresh, regions=list(emu.endpoints), categories=ALL, now=WORLD_NOW, cache_store=store,
+                   checkpoints=lambda region: Checkpoint(store, checkpoint_prefix(RUN, region, ALL)),
+                   stop=stop, limit=limit)
+
+
+def _fetched(emu) -> Counter:
+    """Successful calls, by region, action and parameters (the credential check aside: each piece makes it)."""
+    return Counter((r.region, r.action, tuple(sorted(r.params.items()))) for r in emu.requests()
+                   if r.status == 200 and r.action != "GetCallerIdentity")
+
+
+def test_pieces_resume_to_the_findings_of_one_sweep_and_fetch_nothing_twice(emu, tmp_path):
+    reference = statuses(sweep(emu))
+    emu.clear_requests()
+    store, pieces, got = LocalStore(tmp_path), 0, None
+    while got is None or got.snapshot is None:
+        got = _piece(emu, store, stop=Budget(6))
+        pieces += 1
+        assert pieces < 60, "a piece must make progress"
+        if got.snapshot is None:
+            assert sum(n for region in got.left.values() for n in region.values()) > 0
+    assert pieces > 3, "the budget cut the sweep into several pieces"
+    assert statuses(evaluate(got.snapshot, Settings())) == reference
+    assert [k for k, n in _fetched(emu).items() if n > 1] == []
+
+
+def test_a_piece_that_starts_nothing_new_says_what_is_left(emu, tmp_path):
+    got = _piece(emu, LocalStore(tmp_path), stop=lambda: True)
+    assert got.snapshot is None
+    assert got.left["cn-hangzhou"]["workspaces"] == 6 and got.left["cn-hangzhou"]["projects"] == 5
+
+
+def test_what_a_limit_leaves_is_an_error_naming_it_and_what_is_kept_is_judged(emu, tmp_path):
+    store = LocalStore(tmp_path)
+    first = _piece(emu, store, stop=Budget(4))
+    assert first.snapshot is None
+    limit = CallError(product="dwdiag", operation="Continuation", code="RunLimitReached",
+                      message="not collected: the run reached its limit of 2 continuations (DWDIAG_MAX_CONTINUATIONS)")
+    emu.clear_requests()
+    last = _piece(emu, store, limit=limit)
+    assert last.snapshot is not None and _fetched(emu) == Counter(), "a run at its limit fetches nothing new"
+    found = evaluate(last.snapshot, Settings()).findings
+    limited = [f for f in found if f.status.value == "error" and "RunLimitReached" in f.result]
+    judged = [f for f in found if f.status.value in ("pass", "fail")]
+    assert limited and judged
+    assert all("DWDIAG_MAX_CONTINUATIONS" in f.result for f in limited)
+
+
+def test_an_item_that_ran_into_the_deadline_is_not_kept(tmp_path):
+    cp = Checkpoint(LocalStore(tmp_path), "runs/x/checkpoint/r/c")
+    late = {"error": {"product": "dataworks", "operation": "ListProjectMembers", "code": "DeadlineExceeded"}}
+    assert hit_deadline(late) and not cp.save("workspace", "1", late) and not cp.has("workspace", "1")
+    assert cp.save("workspace", "2", {"ok": True}) and cp.load("workspace", "2") == {"ok": True}
+    assert Checkpoint(cp.store, cp.prefix).names("workspace") == {"2"}
+    assert cp.seal() == 1 and Checkpoint(cp.store, cp.prefix).names("workspace") == set()
