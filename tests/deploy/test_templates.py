@@ -116,16 +116,33 @@ def test_code_is_the_package_scripts_package_builds(category, fc2_functions, fc3
     assert fc3_functions[name]["code"] == expected
 
 
-def test_runtime_timeout_and_memory_agree_and_are_valid(fc2_functions, fc3_functions):
+def test_runtime_timeout_and_memory_agree_and_are_valid(template, fc2_functions, fc3_functions):
+    parameter = template["Parameters"]["FunctionTimeout"]
+    assert parameter["Type"] == "Number"
+    assert 1 <= parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"] <= 86_400
     for name, resource in fc2_functions.items():
         props, props3 = resource["Properties"], fc3_functions[name]
         assert props["Runtime"] == props3["runtime"] == "python3.10"
-        assert props["Timeout"] == props3["timeout"]
-        assert 1 <= props["Timeout"] <= 86_400
+        assert props["Timeout"] == {"Ref": "FunctionTimeout"}, "one parameter sets every function's timeout"
+        assert parameter["Default"] == props3["timeout"]
         assert props["MemorySize"] == props3["memorySize"]
         assert props["MemorySize"] % 64 == 0 and 128 <= props["MemorySize"] <= 32_768
-        deadline = float(props["EnvironmentVariables"]["DWDIAG_DEADLINE_SECONDS"])
-        assert deadline < props["Timeout"], "the sweep must stop before FC kills the function"
+
+
+def test_no_deadline_is_pinned_so_the_handler_follows_the_timeout(fc2_functions, fc3_functions):
+    """The handler derives its deadline from the invocation's timeout; a pinned DWDIAG_DEADLINE_SECONDS would
+    keep the old deadline after the timeout is raised, and every invocation would stop early."""
+    for name, resource in fc2_functions.items():
+        assert "DWDIAG_DEADLINE_SECONDS" not in resource["Properties"]["EnvironmentVariables"]
+        assert "DWDIAG_DEADLINE_SECONDS" not in fc3_functions[name]["environmentVariables"]
+
+
+def test_the_smallest_timeout_leaves_time_to_collect(template):
+    from dwdiag.fc import DEADLINE_MARGIN_S
+    from dwdiag.settings import Settings
+
+    reserve = Settings.model_fields["continuation_reserve_seconds"].default
+    assert template["Parameters"]["FunctionTimeout"]["MinValue"] - DEADLINE_MARGIN_S - reserve >= 60
 
 
 def test_environment_is_the_same_and_names_only_dwdiag_settings(fc2_functions, fc3_functions):
