@@ -93,3 +93,31 @@ def test_an_item_that_ran_into_the_deadline_is_not_kept(tmp_path):
     assert cp.save("workspace", "2", {"ok": True}) and cp.load("workspace", "2") == {"ok": True}
     assert Checkpoint(cp.store, cp.prefix).names("workspace") == {"2"}
     assert cp.seal() == 1 and Checkpoint(cp.store, cp.prefix).names("workspace") == set()
+
+
+def test_a_damaged_workspace_item_ends_as_an_error_for_that_workspace_only(emu, tmp_path):
+    reference = sweep(emu)
+    store = LocalStore(tmp_path)
+    kept = []
+    while not kept:  # pieces until one has kept a workspace, the run not finished yet
+        assert _piece(emu, store, stop=Budget(8)).snapshot is None
+        kept = sorted(tmp_path.glob("runs/**/checkpoint/cn-hangzhou/**/workspace/*.json.gz"))
+    kept[0].write_bytes(b"not gzip")
+    damaged = kept[0].name[:-len(".json.gz")]
+    got = None
+    while got is None or got.snapshot is None:
+        got = _piece(emu, store)
+    found = evaluate(got.snapshot, Settings()).findings
+    lost = [f for f in found if f.region == "cn-hangzhou" and f.workspace_id == damaged]
+    # Only the workspace's mode is still judged: it comes with the region's list of workspaces, kept apart.
+    assert {f.item_id: f.status.value for f in lost if f.status.value != "error"} == {"workspace_standard_mode": "pass"}
+    assert any("CheckpointLost" in f.result for f in lost)
+    def elsewhere(findings):
+        return {(f.item_id, f.region, f.object_id): f.status.value for f in findings
+                if not (f.region == "cn-hangzhou" and f.workspace_id == damaged)}
+
+    now, before = elsewhere(found), elsewhere(reference.findings)
+    # Everything else is judged as before; only identities known through that workspace alone are not
+    # listed now (its `10001/*` error above stands for them).
+    assert {k: v for k, v in before.items() if k in now} == now
+    assert {k[0] for k in before.keys() - now.keys()} <= {"schedule_identity_login"}
