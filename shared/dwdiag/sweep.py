@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -115,16 +116,20 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
     starts no new item once `stop()` says so; `limit` ends what is left as that error."""
     settings = sweep.settings
     account = sweep.whoami(regions[0])
+    per_piece = (settings.deadline_seconds - settings.continuation_reserve_seconds
+                 if checkpoints is not None and settings.deadline_seconds else None)
 
     def one(region: str) -> Collected:
         cache = _read_cache(cache_store, region)
 
         def planned(plan: dict[str, int]) -> None:
-            timed = _timed(plan, sweep.rates)
+            timed = _timed(plan, sweep.rates, per_piece)
+            pieces = (f", {timed['invocations_at_least']} invocation(s) of {per_piece:.0f} s"
+                      if "invocations_at_least" in timed else "")
             log.info("%s: %s of %s workspaces and %s of %s MaxCompute projects to collect: at least %s DataWorks "
-                     "and %s MaxCompute calls, %s s at the quotas", region, plan["workspaces_left"],
+                     "and %s MaxCompute calls, %s s at the quotas%s", region, plan["workspaces_left"],
                      plan["workspaces"], plan["projects_left"], plan["projects"], plan["dataworks_calls_at_least"],
-                     plan["maxcompute_calls_at_least"], timed["seconds_at_least"])
+                     plan["maxcompute_calls_at_least"], timed["seconds_at_least"], pieces)
 
         ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache,
                             shared=sweep.shared, stop=stop if checkpoints else None, planned=planned)
@@ -140,15 +145,19 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
     with ThreadPoolExecutor(max_workers=max(1, min(len(regions), 8)), thread_name_prefix="dwdiag-region") as pool:
         collected = list(pool.map(one, regions))
     left = {region: got.left for region, got in zip(regions, collected) if not got.complete}
-    plan = {region: _timed(got.plan, sweep.rates) for region, got in zip(regions, collected) if got.plan}
+    plan = {region: _timed(got.plan, sweep.rates, per_piece) for region, got in zip(regions, collected) if got.plan}
     if left:
         return Swept(None, left, plan)
     return Swept(EvidenceSnapshot(collected_at=now, account_id=account,
                                   regions=[got.evidence for got in collected]), {}, plan)
 
 
-def _timed(plan: dict[str, int], rates: dict[str, float]) -> dict[str, float]:
-    """The region's plan with the time it takes at least at the client's rates (its slowest family)."""
+def _timed(plan: dict[str, int], rates: dict[str, float], per_piece: Optional[float] = None) -> dict[str, float]:
+    """The region's plan with the time it takes at least at the client's rates (its slowest family) and,
+    when the sweep goes on in pieces of `per_piece` seconds of collecting, how many pieces that is."""
     seconds = max((plan.get(f"{family}_calls_at_least", 0) / rate for family, rate in rates.items() if rate),
                   default=0.0)
-    return {**plan, "seconds_at_least": round(seconds, 1)}
+    timed = {**plan, "seconds_at_least": round(seconds, 1)}
+    if per_piece and per_piece > 0:
+        timed["invocations_at_least"] = max(1, math.ceil(seconds / per_piece))
+    return timed

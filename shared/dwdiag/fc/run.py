@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -139,19 +138,11 @@ def _continue(payload: Payload, settings: Settings, credentials: Credentials, co
     following = payload.model_copy(update={"run_id": unfinished.run_id, "regions": regions,
                                            "continuation": payload.continuation + 1})
     request_id = fanout.invoke_async(endpoint, credentials, target, following.model_dump(mode="json"))
-    plan = _invocations(unfinished.plan, settings)
+    plan = unfinished.plan
     log.info("run %s continues in piece %d (request %s); left: %s; plan: %s", unfinished.run_id,
              following.continuation, request_id, unfinished.left, plan)
     return {"ok": True, "category": category, "run_id": unfinished.run_id, "continued": True,
             "continuation": following.continuation, "left": unfinished.left, "plan": plan, "queued": request_id}
-
-
-def _invocations(plan: dict[str, dict[str, float]], settings: Settings) -> dict[str, dict[str, float]]:
-    """Each region's plan with the invocations it takes at least: its time at the quotas over the time an
-    invocation has for collecting (the function's deadline less the reserve)."""
-    usable = (settings.deadline_seconds or 0) - settings.continuation_reserve_seconds
-    return {region: {**p, "invocations_at_least": max(1, math.ceil(p.get("seconds_at_least", 0) / usable))
-                     if usable > 0 else None} for region, p in plan.items()}
 
 
 def _mark_open(store: Store, category: str, regions: list[str], run_id: str, payload: Payload) -> None:
