@@ -119,6 +119,30 @@ def test_unknown_service_or_function_is_404(tiny_fc):
         assert (caught.value.status_code, caught.value.err_code) == (404, code)
 
 
+def test_a_request_signed_more_than_15_minutes_ago_is_refused(tiny_fc):
+    import requests
+
+    from dwdiag_emulator.fc.auth import sign
+
+    fc = tiny_fc()
+    path = f"/2016-08-15/services/{SERVICE}/functions/tiny/invocations"
+    headers = {"date": "Tue, 01 Dec 2020 00:00:00 GMT", "content-type": "application/json"}
+    headers["authorization"] = f"FC {AK}:{sign('POST', path, headers, SECRET)}"
+    answer = requests.post(fc.url + path, data=b"{}", headers=headers, timeout=10)
+    assert answer.status_code == 403 and answer.json()["ErrorCode"] == "RequestTimeTooSkewed"
+    assert answer.headers["x-fc-request-id"]
+
+
+def test_an_async_event_over_128_kb_is_refused(tiny_fc):
+    import fc2
+
+    fc = tiny_fc()
+    with pytest.raises(fc2.FcError) as caught:
+        fc2_client(fc.url, AK, SECRET).invoke_function(SERVICE, "tiny", payload=b"x" * (128 * 1024 + 1),
+                                                       headers={"x-fc-invocation-type": "Async"})
+    assert (caught.value.status_code, caught.value.err_code) == (400, "EntityTooLarge")
+
+
 # --- failures, timeouts, retries -----------------------------------------------------------------
 
 def test_sync_exception_is_an_unhandled_invocation_error_and_is_not_retried(tiny_fc):
@@ -298,3 +322,35 @@ def test_the_real_package_built_by_scripts_package_runs_in_the_runtime(emu, tmp_
             "dwdiag", "dwdiag-platform-config", payload=payload(regions=["cn-hangzhou"], alert=False))
     out = json.loads(response.data)
     assert out["ok"] and out["category"] == "platform_config" and out["findings"] > 0
+
+
+@pytest.mark.slow
+def test_dwdiag_emulator_serve_with_fc_serves_invoke_function(tmp_path):
+    import shutil
+
+    import requests
+
+    from tests.support.emulator import WORLD
+    from tests.support.fc_runtime import write_tiny
+
+    template, code = write_tiny(tmp_path / "src")
+    packages = tmp_path / "packages"
+    for name in ("tiny", "stale"):
+        shutil.copytree(code, packages / name)
+    serve = subprocess.Popen([sys.executable, "-m", "dwdiag_emulator", "serve", "--world", str(WORLD), "--port", "0",
+                              "--fc", "--fc-template", str(template), "--fc-code", str(packages),
+                              "--fc-time-scale", "0.5", "--fc-param", "Secret=s", "--fc-env", "EXTRA=1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = ""
+        while not url:
+            line = serve.stdout.readline()
+            assert line, serve.stderr.read()
+            url = line.split(" ", 1)[1].strip() if line.startswith("fc: ") else ""
+        out = json.loads(fc2_client(url, AK, SECRET).invoke_function(SERVICE, "tiny", payload=payload()).data)
+        assert out["function"]["timeout"] == 1 and out["env"]["SECRET"] == "s"
+        log = requests.get(f"{url}/_emulator/invocations", timeout=10).json()
+        assert [(r["function"], r["type"], r["outcome"]) for r in log] == [("tiny", "Sync", SUCCEEDED)]
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import logging
 import os
 import shutil
 import sys
@@ -30,9 +31,10 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .code import CodeDir, resolve_layout
-from .process import FAILURES, KILLED, Attempt, Process
+from .process import EXITED, FAILURES, KILLED, TIMEOUT, Attempt, Process
 from .template import FunctionSpec, load_template
 
+log = logging.getLogger("dwdiag_emulator.fc")
 ROOT = Path(__file__).resolve().parents[3]  # the checkout: shared/dwdiag_emulator/fc/runtime.py
 API_PRODUCTS = ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS")
 QUEUED, RUNNING, EXPIRED = "queued", "running", "expired"
@@ -325,14 +327,15 @@ class FcRuntime:
         record = Invocation(job.request_id, spec.name, kind, job.event, job.attempt, job.accepted_wall,
                             start=time.time(), outcome=RUNNING, qualifier=job.qualifier)
         assert self._tmp is not None, "start() the runtime first"
-        proc = Process(self.code[spec.name], spec.module, spec.entry, job.event,
-                       self._context(spec, job, timeout), self._environment(spec, timeout),
-                       self._tmp / f"{job.request_id}-{job.attempt}", self.settings.python)
-        proc.function = spec.name
         try:
+            proc = Process(self.code[spec.name], spec.module, spec.entry, job.event,
+                           self._context(spec, job, timeout), self._environment(spec, timeout),
+                           self._tmp / f"{job.request_id}-{job.attempt}", self.settings.python)
+            proc.function = spec.name
             proc.start()
-        except OSError as exc:
-            record.outcome, record.end = "exited", time.time()
+        except Exception as exc:  # noqa: BLE001 - a broken set-up fails the attempt, never a worker thread
+            log.exception("the FC runtime could not start %s", spec.name)
+            record.outcome, record.end = EXITED, time.time()
             record.error = {"errorMessage": f"the function's process could not start: {exc}"}
             return self._record(record)
         record.pid = proc.pid
@@ -351,7 +354,7 @@ class FcRuntime:
         with self._cond:
             record.end, record.outcome = time.time(), result.outcome
             record.result, record.error, record.log = result.body, result.error, result.log
-            if result.outcome == "timeout":
+            if result.outcome == TIMEOUT:
                 record.error = {"errorMessage": f"Function timed out after {_seconds(timeout)} seconds"}
             self._cond.notify_all()
         if not self.settings.keep_workdirs:
