@@ -23,7 +23,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.runtime = runtime
         self.thread = threading.Thread(target=self.serve_forever, name="emulator-fc",
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+                                       kwargs={"poll_interval": 0.01}, daemon=True)
 
     @property
     def url(self) -> str:
