@@ -42,7 +42,7 @@ class Attempt:
 
 
 class Process:
-    """Start with start(); then wait(timeout_s) from one thread and, from any other, kill()."""
+    """start(), then wait(timeout_s) from one thread; kill() from any other."""
 
     def __init__(self, code: CodeDir, module: str, entry: str, event: bytes, context: Dict[str, Any],
                  env: Dict[str, str], workdir: Path, python: str = sys.executable):

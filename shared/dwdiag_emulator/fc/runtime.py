@@ -101,7 +101,7 @@ class RoleCredentials:
 
 
 @dataclass
-class Settings:
+class RuntimeSettings:
     time_scale: float = 1.0
     workers: int = 4
     retry_base_s: float = 0.5
@@ -140,7 +140,7 @@ class FcRuntime:
         self.credentials = credentials or _world_role(emulator)
         self.region = region or emulator.backend.home_region
         self.account_id = emulator.world.account_id
-        self.settings = Settings(time_scale, workers, retry_base_s, tuple(scaled_environment),
+        self.settings = RuntimeSettings(time_scale, workers, retry_base_s, tuple(scaled_environment),
                                  keep_workdirs, python or sys.executable)
         self._cond = threading.Condition()
         self._heap: List[Tuple[float, int, _Job]] = []
