@@ -42,3 +42,26 @@ def config(emulator: Emulator) -> Config:
 def config_for(emulator: Emulator):
     """config_for(region=..., ak=..., secret=..., token=...) -> an SDK Config for the emulator."""
     return lambda *args, **kw: make_config(emulator, *args, **kw)
+
+
+@pytest.fixture
+def tiny_fc(emulator: Emulator, tmp_path) -> Iterator:
+    """start(**settings) -> a running FC runtime of tests/support/fc_runtime.py's tiny function, over the
+    emulator's world (its keys sign the calls); every runtime started is stopped after the test."""
+    from dwdiag_emulator.fc import FcRuntime, package
+    from tests.support.fc_runtime import write_tiny
+
+    template, code = write_tiny(tmp_path)
+    started = []
+
+    def start(**settings):
+        settings.setdefault("time_scale", 1.0)
+        runtime = FcRuntime(emulator, template, code={"tiny": package(code), "stale": package(code)},
+                            parameters={"Secret": "s3cr3t"}, **settings)
+        runtime.start()
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in started:
+        runtime.stop()

@@ -10,6 +10,7 @@ report     the HTML report read back (parse, page_data), a hostile run, open_pag
 stores     stores that record the order of their writes
 ocsf       assert_valid(): what the OCSF schema requires of an event
 emulator   the emulator tests' small world, its credentials, make_config()
+fc_runtime the local FC runtime's tiny function (write_tiny: its template and handler), fc2_client(), payload()
 deploy     template.yml, s.yaml, the handlers' files, resolve_sub()
 waivers    waiver_yaml()
 csv_reader findings read back from dwdiag's CSV
