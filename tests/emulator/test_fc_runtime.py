@@ -36,7 +36,9 @@ def test_the_four_functions_are_read_from_template_yml():
     spec = functions["dwdiag-platform-config"]
     assert (spec.service, spec.handler, spec.timeout_s, spec.memory_mb) == ("dwdiag", "index.handler", 900, 512)
     assert (spec.async_config.max_retry_attempts, spec.async_config.max_event_age_s) == (2, 43200)
-    assert spec.environment["DWDIAG_OSS_BUCKET"] == "b" and spec.environment["DWDIAG_DEADLINE_SECONDS"] == "840"
+    assert spec.environment["DWDIAG_OSS_BUCKET"] == "b" and "DWDIAG_DEADLINE_SECONDS" not in spec.environment
+    assert load_template(ROOT / "template.yml", {"FunctionTimeout": 3600})["dwdiag-platform-config"].timeout_s == 3600, \
+        "Timeout is the FunctionTimeout parameter"
     assert spec.environment["DWDIAG_REGIONS"] == "cn-hangzhou", "a parameter's Default"
     assert "DWDIAG_DINGTALK_WEBHOOK" not in spec.environment, "a parameter with no value leaves its variable unset"
 

@@ -108,11 +108,12 @@ def _function(service: str, name: str, props: Dict[str, Any], values: Dict[str, 
         if value is not None:
             environment[key] = value
     config = props.get("AsyncConfiguration") or {}
+    timeout = _resolve(props.get("Timeout", DEFAULT_TIMEOUT_S), values, f"{where} Timeout")
     try:
         return FunctionSpec(
             service=service, name=name, handler=str(props.get("Handler") or "index.handler"),
             runtime=str(props.get("Runtime") or "python3.10"),
-            timeout_s=float(props.get("Timeout", DEFAULT_TIMEOUT_S)),
+            timeout_s=float(timeout if timeout is not None else DEFAULT_TIMEOUT_S),
             memory_mb=int(props.get("MemorySize", DEFAULT_MEMORY_MB)), environment=environment,
             async_config=AsyncConfig(
                 max_retry_attempts=int(config.get("MaxAsyncRetryAttempts", DEFAULT_ASYNC_RETRIES)),
