@@ -42,8 +42,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--qps-ram", type=float, default=20)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--baseline", action="store_true", help="also sweep the way peer tools do")
+    p.add_argument("--fc", action="store_true",
+                   help="sweep with the four functions on the local Function Compute runtime, time scaled")
+    p.add_argument("--time-scale", type=float, default=0.25,
+                   help="with --fc: FC's durations times this, the quotas divided by it (default 0.25)")
     p.add_argument("--out", default=str(ROOT / "build" / "bench" / "report.json"))
     args = p.parse_args(argv)
+    if args.fc and not 0 < args.time_scale <= 1:
+        p.error("--time-scale must be above 0 and at most 1")
     base = QUICK if args.quick else DEFAULT
     for name, value in base.items():
         if getattr(args, name) is None:
@@ -59,7 +65,9 @@ def world_extra(args: argparse.Namespace) -> dict:
         {"name": "lookup-events", "product": "actiontrail", "actions": ["LookupEvents"], "qps": args.qps_lookup},
         {"name": "ram", "product": "ram", "qps": args.qps_ram, "per_region": False},
     ]
-    return {"quotas": quotas, "faults": [{"kind": "latency", "latency_ms": args.latency_ms}], "log_limit": 0}
+    # With --fc the calls are logged, to find any the pieces of a run make twice.
+    return {"quotas": quotas, "faults": [{"kind": "latency", "latency_ms": args.latency_ms}],
+            "log_limit": 1_000_000 if args.fc else 0}
 
 
 def run_sweep(config: dict) -> dict:
@@ -112,6 +120,8 @@ def summarise(first: dict, second: dict, minimum: dict, args: argparse.Namespace
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    if args.fc:
+        return main_fc(args)
     work = Path(args.out).parent / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -155,6 +165,60 @@ def main(argv: list[str]) -> int:
     print(json.dumps({"report": args.out, **report["ratios"], "bound_s": report["quota_lower_bound_s"]["bound"],
                       "first_wall_s": first["wall_s"], "peak_rss_mb": first["peak_rss_mb"],
                       "peak_rss_with_publish_mb": first.get("peak_rss_with_publish_mb")}))
+    return 0
+
+
+def main_fc(args: argparse.Namespace) -> int:
+    """The tenant through the local FC runtime at `args.time_scale`, then once in one process to compare."""
+    from datetime import datetime, timezone
+
+    from scripts.bench_lib import fc
+
+    scale = args.time_scale
+    for name in ("qps_dataworks", "qps_maxcompute", "qps_lookup", "qps_ram"):
+        setattr(args, name, getattr(args, name) / scale)
+    work = Path(args.out).parent / "work-fc"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    sizes = Sizes(members=args.members, data_sources=args.data_sources, compute_resources=args.compute,
+                  deployments=args.deployments, files_per_deployment=args.files, pipeline_runs=None,
+                  identities=args.identities)
+    # The world's "now" is the real one: a continued run's age is measured on the real clock.
+    now = datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    counts = write_world(work / "world.yaml", args.workspaces, args.mc_projects, args.seed, sizes=sizes,
+                         extra=world_extra(args), now=now)
+    world = yaml.load((work / "world.yaml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    region = world["default_region"]
+    minimum = minimum_calls(world, [region])
+    del world
+    qps = {"dataworks": args.qps_dataworks, "maxcompute": args.qps_maxcompute, "actiontrail_lookup": args.qps_lookup,
+           "ram": args.qps_ram}
+    bound = max(n / qps[f] for f, n in by_family(minimum).items() if f in qps)
+    emu = Emulator(work / "world.yaml")
+    print(f"bench --fc: {counts['workspaces']} workspaces, {counts['mc_projects']} MaxCompute projects at "
+          f"time scale {scale}: quota bound {bound:.0f} s", file=sys.stderr)
+    with emu.running():
+        endpoints = {p: {r: emu.url(r) for r in emu.endpoints} for p in ("dataworks", "maxcompute", "actiontrail",
+                                                                      "ram", "sts")}
+        got = fc.run(emu, region, scale, {"dataworks": args.qps_dataworks, "maxcompute": args.qps_maxcompute,
+                                          "lookup": args.qps_lookup, "ram": args.qps_ram},
+                     reference_file=work / "one-process.json",
+                     one_process=lambda: run_sweep({
+                         "regions": [region], "endpoints": endpoints, "credentials": ["AKIDbench", "benchSecret"],
+                         "now": emu.world.now, "mode": "ours", "store_dir": None,
+                         "statuses_file": str(work / "one-process.json"),
+                         "settings": {"qps_dataworks": args.qps_dataworks, "qps_maxcompute": args.qps_maxcompute,
+                                      "qps_actiontrail_lookup": args.qps_lookup, "qps_ram": args.qps_ram}}))
+    report = {"sizes": {k: getattr(args, k) for k in DEFAULT}, "world_counts": counts, "latency_ms": args.latency_ms,
+              "quotas": qps, "quota_lower_bound_s": round(bound, 1),
+              "minimum_calls": {"total": sum(minimum.values()), "by_family": by_family(minimum)},
+              "fc": got, "wall_vs_bound": round(got["wall_s"] / bound, 3)}
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({"report": args.out, "bound_s": report["quota_lower_bound_s"], "wall_s": got["wall_s"],
+                      "wall_vs_bound": report["wall_vs_bound"], "invocations": got["invocations"],
+                      "errors": got["errors"], "equal_to_one_process": got["equal_to_one_process"],
+                      "within_timeouts": got["every_invocation_within_its_timeout"],
+                      "repeated_calls": got["repeated_calls"]}))
     return 0
 
 

@@ -71,6 +71,9 @@ def main(config: dict) -> dict:
         "findings": len(result.findings),
         "peak_rss_mb": marks["peak_rss_mb"],
     }
+    if config.get("statuses_file"):  # fingerprint -> status, for comparing with another way of sweeping
+        with open(config["statuses_file"], "w", encoding="utf-8") as f:
+            json.dump({x.fingerprint: x.status.value for x in result.findings}, f)
     if store is not None:
         out["publish_s"] = round(marks["published"] - marks["evaluated"], 2)
         out["peak_rss_with_publish_mb"] = peak_rss_mb()

@@ -204,9 +204,9 @@ def generate_world(workspaces: int, mc_projects: int, seed: int = 0,
 
 def write_world(out: Union[str, Path], workspaces: int, mc_projects: int, seed: int = 0,
                 regions: Optional[Sequence[str]] = None, sizes: Optional[Sizes] = None,
-                extra: Optional[Dict[str, Any]] = None) -> Dict[str, int]:
+                extra: Optional[Dict[str, Any]] = None, now: str = NOW) -> Dict[str, int]:
     """`extra` adds top-level keys (quotas, faults) before the world is written."""
-    world = generate_world(workspaces, mc_projects, seed, regions, sizes=sizes)
+    world = generate_world(workspaces, mc_projects, seed, regions, now=now, sizes=sizes)
     world.update(extra or {})
     Path(out).write_text(yaml.dump(world, Dumper=_Dumper, sort_keys=False, width=200), encoding="utf-8")
     return counts(world)
