@@ -154,6 +154,14 @@ class OssStore:
                                         source_key=self.object_key(source))
         self._call("CopyObject", name, lambda: self._client.copy_object(request))
 
+    def delete(self, key: str) -> None:
+        """DeleteObject. OSS answers 204 whether or not the object was there, so a missing key is fine."""
+        import alibabacloud_oss_v2 as oss
+
+        name = self.object_key(key)
+        request = oss.DeleteObjectRequest(bucket=self.bucket, key=name)
+        self._call("DeleteObject", name, lambda: self._client.delete_object(request), missing_ok=True)
+
     def location(self, key: str) -> str:
         return f"oss://{self.bucket}/{self.object_key(key)}"
 
