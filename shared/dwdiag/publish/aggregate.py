@@ -6,7 +6,7 @@ the same instant. None of them is read, changed and written back: each is a func
 recorded (publish/shards.py) and of the findings documents they wrote, so any writer that derives them
 writes the same bytes:
 
-- the parts in the order of their lead (region, then category), each part's (region, category) pairs in
+- the parts in the order of their first region and category, each part's (region, category) pairs in
   the order it recorded them (the order it swept and evaluated), each pair's findings as its document holds
   them;
 - times from the records (a part's start, finish and evaluation times), never the clock of the deriver;

@@ -5,7 +5,7 @@ writes back what another may be writing at the same moment:
 
 runs/<YYYY-MM-DD>/<run_id>/<region>/<category>/{findings.json,evidence.json}   the part that swept them
 runs/<YYYY-MM-DD>/<run_id>/parts/<category>.json            the regions expected (the fan-out, or the run itself)
-runs/<YYYY-MM-DD>/<run_id>/parts/<category>/<region>.json   a part's record: its summary, and that it finished
+runs/<YYYY-MM-DD>/<run_id>/parts/<category>/<region>.json   a part's record (by its first region, category)
 runs/<YYYY-MM-DD>/<run_id>/{findings.ocsf.json,findings.csv}  derived from the parts once every one finished
 runs/<YYYY-MM-DD>/<run_id>/summary.json                     derived: one RunSummary for the whole run
 runs/<YYYY-MM-DD>/<run_id>/report.html                      derived
@@ -71,7 +71,7 @@ def expectation_key(prefix: str, category: str) -> str:
 
 
 def part_record(prefix: str, category: str, region: str) -> str:
-    """The record of the part that swept `region` for `category`."""
+    """The record of the part whose first (region, category) is (`region`, `category`)."""
     return f"{prefix}/{PARTS}/{category}/{region}.json"
 
 

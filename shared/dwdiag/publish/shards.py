@@ -3,10 +3,10 @@
 A part is what one invocation sweeps: its regions and categories (a run that was not fanned out is one
 part; a fanned-out run has one part per region). Before anything of the run is written, the run's
 expectation is recorded per category (`parts/<category>.json`: the regions that make up the run), by
-the fan-out for its shards or by the run itself. Each part writes only objects of its own, and last a
-record per region and category it covers (`parts/<category>/<region>.json`). The record of the part's
-first (region, category), its lead, carries the part's RunSummary, whether it finished, and the history
-entries it saw before this run; the others name their lead. A retried part overwrites its own records.
+the fan-out for its shards or by the run itself. Each part writes only objects of its own, and last its
+record, named by the first (region, category) it covers (`parts/<category>/<region>.json`; for a shard of
+a fanned-out run, its one region): the (region, category) pairs it covers, its RunSummary, whether it
+finished, and the history entries it saw before this run. A retried part overwrites its own record.
 
 Whoever finds every expected part settled derives the run-level documents from these records
 (publish/aggregate.py); nothing here is ever read, changed and written back.
@@ -48,29 +48,22 @@ def lead_of(cells: list[Cell]) -> str:
 
 def record(store: Store, prefix: str, summary: RunSummary, *, finished: bool,
            history: Optional[list[dict[str, Any]]] = None) -> list[str]:
-    """Record a part: a small record per (region, category) it covers, then its lead with the summary.
-    The lead goes last, so a lead that is there means the part's records are all there."""
+    """Record a part: one object, named by the first (region, category) it covers. Returns the key
+    written (none for a part that covers nothing)."""
     cells = cells_of(list(summary.regions), [c.value for c in summary.categories])
     if not cells:
         return []
-    lead = lead_of(cells)
-    written = []
-    for region, category in cells[1:]:
-        key = layout.part_record(prefix, category, region)
-        store.write(key, {"run_id": summary.run_id, "category": category, "region": region, "part": lead,
-                          "finished": finished})
-        written.append(key)
     region, category = cells[0]
     key = layout.part_record(prefix, category, region)
-    store.write(key, {"run_id": summary.run_id, "category": category, "region": region, "part": lead,
-                      "finished": finished, "cells": [list(c) for c in cells],
-                      "summary": summary.model_dump(mode="json"), "history": list(history or [])})
-    return written + [key]
+    store.write(key, {"run_id": summary.run_id, "part": lead_of(cells), "finished": finished,
+                      "cells": [list(c) for c in cells], "summary": summary.model_dump(mode="json"),
+                      "history": list(history or [])})
+    return [key]
 
 
 @dataclass
 class Part:
-    """One part as its lead record tells it."""
+    """One part as its record tells it; `lead` is its first (region, category) as "category/region"."""
 
     lead: str
     cells: list[Cell]
@@ -78,15 +71,12 @@ class Part:
     summary: RunSummary
     history: list[dict[str, Any]]
 
-    @property
-    def regions(self) -> list[str]:
-        return list(dict.fromkeys(r for r, _ in self.cells))
-
 
 @dataclass
 class State:
     """What the parts of a run have recorded: the expected (region, category) cells, the parts that
-    recorded themselves (in lead order) and the raw bytes read, to tell whether anything changed since."""
+    recorded them (in order of their first region and category) and the bytes read, to tell whether
+    anything changed since."""
 
     expected: list[Cell]
     parts: list[Part] = field(default_factory=list)
@@ -116,8 +106,8 @@ class State:
 
 
 def _read(store: Store, key: str, raw: dict[str, Optional[bytes]]) -> Optional[dict[str, Any]]:
-    """One record or expectation, read once per reading of the state (its bytes kept in `raw`)."""
-    body = raw[key] if key in raw else store.read_bytes(key)
+    """One record or expectation (its bytes kept in `raw`, to tell later whether anything changed)."""
+    body = store.read_bytes(key)
     raw[key] = body
     if body is None:
         return None
@@ -130,33 +120,30 @@ def _read(store: Store, key: str, raw: dict[str, Optional[bytes]]) -> Optional[d
 
 
 def read_state(store: Store, prefix: str) -> State:
-    """The run's expectations and part records, as stored now."""
+    """The run's expectations and part records, as stored now. A (region, category) recorded by more
+    than one part (a part that ran again with other regions) counts as the newest record's."""
     raw: dict[str, Optional[bytes]] = {}
     base = f"{prefix}/{layout.PARTS}/"
-    categories = sorted(k[len(base):-len(".json")] for k in store.list(f"{prefix}/{layout.PARTS}")
-                        if k.startswith(base) and k.endswith(".json") and "/" not in k[len(base):])
+    expectations, records = [], []
+    for key in store.list(f"{prefix}/{layout.PARTS}"):
+        rest = key[len(base):] if key.startswith(base) and key.endswith(".json") else ""
+        (expectations if rest.count("/") == 0 else records if rest.count("/") == 1 else []).append(key)
     expected: list[Cell] = []
-    for category in categories:
-        doc = _read(store, layout.expectation_key(prefix, category), raw) or {}
+    for key in expectations:
+        category = key[len(base):-len(".json")]
+        doc = _read(store, key, raw) or {}
         expected += [(r, category) for r in doc.get("expected") or [] if isinstance(r, str)]
-    expected = sorted(set(expected))
-    state = State(expected=expected, raw=raw)
-    leads: dict[str, Part] = {}
-    for region, category in expected:
-        doc = _read(store, layout.part_record(prefix, category, region), raw)
-        lead = doc.get("part") if doc else None
-        if not isinstance(lead, str):
-            state.missing.append((region, category))
+    state = State(expected=sorted(set(expected)), raw=raw)
+    parts = [p for p in (_part(store, prefix, key, raw) for key in records) if p is not None]
+    chosen: dict[str, Part] = {}
+    for cell in state.expected:
+        covering = [p for p in parts if cell in p.cells]
+        if not covering:
+            state.missing.append(cell)
             continue
-        if lead not in leads:
-            part = _lead(store, prefix, lead, raw)
-            if part is None:
-                state.missing.append((region, category))
-                continue
-            leads[lead] = part
-        if (region, category) not in leads[lead].cells:
-            state.missing.append((region, category))  # a record left by another shape of this part
-    state.parts = [leads[k] for k in sorted(leads, key=_lead_order)]
+        newest = max(covering, key=lambda p: (p.summary.finished_at, _lead_order(p.lead)))
+        chosen[newest.lead] = newest
+    state.parts = [chosen[k] for k in sorted(chosen, key=_lead_order)]
     return state
 
 
@@ -165,11 +152,14 @@ def _lead_order(lead: str) -> tuple[str, str]:
     return region, category
 
 
-def _lead(store: Store, prefix: str, lead: str, raw: dict[str, Optional[bytes]]) -> Optional[Part]:
-    category, _, region = lead.partition("/")
-    doc = _read(store, layout.part_record(prefix, category, region), raw)
-    if not doc or doc.get("part") != lead or not isinstance(doc.get("summary"), dict):
+def _part(store: Store, prefix: str, key: str, raw: dict[str, Optional[bytes]]) -> Optional[Part]:
+    doc = _read(store, key, raw)
+    lead = doc.get("part") if doc else None
+    if not isinstance(lead, str) or not isinstance(doc.get("summary"), dict):
         return None
+    category, _, region = lead.partition("/")
+    if key != layout.part_record(prefix, category, region):
+        return None  # not where its part's record belongs
     try:
         summary = RunSummary.model_validate(doc["summary"])
     except ValueError:
