@@ -21,11 +21,19 @@ from dwdiag.models.findings import Category
 SERVICE_NAME = "dwdiag"  # the FC 2.0 service; FC 3.0 has no services
 PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function
 
-# What the functions do with OSS: PutObject to write, GetObject to read the previous run's `latest/`
-# pointer and pending alerts; CopyObject (latest/report.html) needs GetObject on the source and PutObject
-# on the copy. HeadObject (Store.exists) is authorized as oss:GetObject. The functions never list objects
-# (only the command line's --store does, with the user's own credentials), so oss:ListObjects is not granted.
-STORE_ACTIONS = ("oss:GetObject", "oss:PutObject")
+# What the functions do with OSS (dwdiag.store), all of it under the results prefix:
+# - PutObject to write, GetObject to read the previous run's `latest/` pointer, a run's part records and
+#   the parts' findings; CopyObject (latest/report.html) needs GetObject on the source and PutObject on
+#   the copy. HeadObject (Store.exists) is authorized as oss:GetObject.
+# - DeleteObject: a pending alert once DingTalk accepted it, and the older alerts/pending.json once taken over.
+# - ListObjects (ListObjectsV2, Store.list): a run's parts, history/runs/ for the report's trend,
+#   alerts/pending/. A bucket-level action, so it is granted on the bucket and limited by the condition key
+#   `oss:Prefix` to requests whose prefix lies under the results prefix, as OSS documents it: a statement's
+#   Condition (https://www.alibabacloud.com/help/en/oss/user-guide/authorization-syntax-and-elements) and
+#   the example that grants oss:ListObjects on `acs:oss:*:*:<bucket>` with `"StringLike": {"oss:Prefix":
+#   [...]}` (https://www.alibabacloud.com/help/ja/doc-detail/142249.htm). See docs/evidence.md, "Platform notes".
+STORE_ACTIONS = ("oss:DeleteObject", "oss:GetObject", "oss:ListObjects", "oss:PutObject")
+BUCKET_ACTIONS = ("oss:ListObjects",)  # granted on the bucket, under the oss:Prefix condition
 # Fan-out: a handler invokes its own function asynchronously, once per region or shard.
 INVOKE_ACTIONS = ("fc:InvokeFunction",)
 
@@ -72,7 +80,10 @@ def policy_document(bucket: str, prefix: str, edition: str = "fc2") -> dict[str,
         "Version": "1",
         "Statement": [
             {"Effect": "Allow", "Action": read_actions(), "Resource": "*"},
-            {"Effect": "Allow", "Action": sorted(STORE_ACTIONS), "Resource": [f"acs:oss:*:*:{bucket}/{prefix}*"]},
+            {"Effect": "Allow", "Action": sorted(set(STORE_ACTIONS) - set(BUCKET_ACTIONS)),
+             "Resource": [f"acs:oss:*:*:{bucket}/{prefix}*"]},
+            {"Effect": "Allow", "Action": sorted(BUCKET_ACTIONS), "Resource": [f"acs:oss:*:*:{bucket}"],
+             "Condition": {"StringLike": {"oss:Prefix": [f"{prefix}*"]}}},
             {"Effect": "Allow", "Action": sorted(INVOKE_ACTIONS),
              "Resource": [function_arn(name, edition) for name in functions()]},
         ],

@@ -1,9 +1,15 @@
-"""Publishing across runs: a resolved finding is announced once, an unchanged run says nothing."""
+"""Publishing across runs: a resolved finding is announced once, an unchanged run says nothing; a run that
+fails still says why in its summary."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
+
+import dwdiag.pipeline as pipeline
+from dwdiag.errors import UserError
 from dwdiag.models.findings import Category
 from dwdiag.pipeline import write_and_alert
 from dwdiag.evaluate import evaluate
@@ -31,3 +37,32 @@ def test_resolved_once_then_silence(demo, tmp_path):
     assert len(sent) == 1 and "1 resolved" in sent[0]["markdown"]["title"]
     third, sent = run(demo, store, max_admins=10, day=2)
     assert third.summary.changes["resolved"] == 0 and sent == [] and third.summary.alerts["cn-hangzhou"] == "unchanged"
+
+
+def test_a_run_that_fails_before_its_findings_still_says_why_in_its_summary(demo, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise UserError("the evidence is unusable")
+
+    monkeypatch.setattr(pipeline, "evaluate", broken)
+    with pytest.raises(UserError):
+        pipeline.run(Settings(), source="evaluate", snapshot=demo, store=LocalStore(tmp_path), regions=["cn-hangzhou"],
+                     categories=ONLY, run_id="20261128T010000Z-failed")
+    summary = json.loads(next(tmp_path.glob("runs/*/20261128T010000Z-failed/summary.json")).read_text())
+    assert summary["problems"] == ["the run failed before its findings were written: the evidence is unusable"]
+    assert not list(tmp_path.glob("latest/*")) and not list(tmp_path.glob("history/*"))
+
+
+def test_a_run_that_fails_while_it_is_written_says_so_and_moves_no_latest_pointer(demo, tmp_path, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OSError("the store went away")
+
+    monkeypatch.setattr(pipeline, "finish_part", unreachable)
+    with pytest.raises(OSError):
+        pipeline.run(Settings(), source="evaluate", snapshot=demo, store=LocalStore(tmp_path), regions=["cn-hangzhou"],
+                     categories=ONLY, run_id="20261128T010000Z-broken")
+    run = next(tmp_path.glob("runs/*/20261128T010000Z-broken"))
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["problems"] == ["the run failed before it was fully written: OSError"]
+    assert summary["findings"] > 0 and (run / "cn-hangzhou" / "data_production" / "findings.json").is_file()
+    assert json.loads((run / "parts" / "data_production" / "cn-hangzhou.json").read_text())["finished"] is False
+    assert not list(tmp_path.glob("latest/*")) and not (run / "report.html").exists()

@@ -4,8 +4,11 @@
       ->  the diff against the last run and the run written to the store  ->  the alert
 
 Each step is its own layer (dwdiag.sweep, dwdiag.evaluate, dwdiag.publish, dwdiag.alert); this module
-only puts them in order. The run's summary is written last, in a `finally`, so a run that failed half
-way still says in the store what it did and what went wrong.
+only puts them in order. A run with a store is one part of a run (all of it, unless it is a fanned-out
+shard): it writes its documents, alerts, then records itself, and whoever finds every part of the run
+recorded derives the run's summary and other run-level documents (dwdiag.publish.aggregate). A part that
+fails records so in a `finally`, so a run that failed half way still says in the store what it did and
+what went wrong.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
-from dwdiag.publish import diff_run, layout, shards, write_run, write_summary
+from dwdiag.publish import diff_run, layout
+from dwdiag.publish.writer import finish_part, record_failure, write_part
 from dwdiag.redact import redact_text
 from dwdiag.settings import Settings
 from dwdiag.store import Store
@@ -62,11 +66,11 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         phase: Optional[Callable[[str], None]] = None, resume: Optional[Resume] = None) -> RunResult | Unfinished:
     """A run over `sweep` (collected now) or `snapshot` (judged again). With a `store`, the run is
     compared with the last one there and written (and the store keeps the sweep's evidence cache);
-    with `send`, its alerts go out through it. `shard` marks one region of a fanned-out run.
-    `phase` is told when each step is done ("collected", "evaluated", "published", "alerted").
-    With `resume` (and a store), the sweep resumes the run's checkpoint; when it stops before it is
-    done, the run is `Unfinished` (nothing evaluated or written but the checkpoint) and a later call with
-    the same run id and `now` goes on from there."""
+    with `send`, its alerts go out through it. `shard` marks one region of a fanned-out run (whose
+    fan-out recorded the regions expected). `phase` is told when each step is done ("collected",
+    "evaluated", "published", "alerted"). With `resume` (and a store), the sweep resumes the run's
+    checkpoint; when it stops before it is done, the run is `Unfinished` (nothing evaluated or written
+    but the checkpoint) and a later call with the same run id and `now` goes on from there."""
     if (sweep is None) == (snapshot is None):
         raise ValueError("a run takes either a sweep or a snapshot")
     if resume is not None and (store is None or sweep is None):
@@ -102,7 +106,7 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
             result.summary.problems.append(f"{resume.limit.message}; what was not collected is an error")
         if store is None:
             return result
-        write_and_alert(store, result, settings, send, timings=timings, phase=phase)
+        write_and_alert(store, result, settings, send, timings=timings, phase=phase, shard=shard)
         if resume is not None:
             for region in regions or []:  # published: the run's checkpoint has served
                 _checkpoints(store, run_id, categories)(region).seal()
@@ -111,9 +115,9 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         failure = exc
         raise
     finally:
-        if store is not None and unfinished is None:
-            _write_summary(store, result, settings, source, run_id, started, regions, categories, now, timings,
-                           shard, failure)
+        if store is not None and failure is not None:
+            _record_failure(store, result, settings, source, run_id, started, regions, categories, now, timings,
+                            shard, failure)
 
 
 def _checkpoints(store: Store, run_id: str, categories: list[Category]) -> Callable[[str], Checkpoint]:
@@ -123,18 +127,21 @@ def _checkpoints(store: Store, run_id: str, categories: list[Category]) -> Calla
 
 def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send] = None, *,
                     timings: Optional[dict[str, float]] = None,
-                    phase: Optional[Callable[[str], None]] = None) -> list[str]:
-    """The back half of a run, for a result already evaluated: compare it with the last run in the
-    store, write it, then alert through `send`. Returns the keys written."""
+                    phase: Optional[Callable[[str], None]] = None, shard: bool = False) -> list[str]:
+    """The back half of a run (or of one fanned-out `shard` of it), for a result already evaluated:
+    compare it with the last run in the store, write its documents, alert through `send`, then record
+    the part with its summary (alerts and timings included), derive the run-level documents if the run
+    is complete, and move its latest/ pointers. Returns the keys written."""
     timings = {} if timings is None else timings
     clock = time.monotonic()
     diffs = diff_run(store, result)
-    keys = write_run(store, result, diffs)
+    keys = write_part(store, result, diffs, expect=not shard)
     clock = _lap(timings, "publish", clock, phase, "published")
     if send is not None:
         result.summary.alerts = deliver(store, result, diffs, settings, send)
         _lap(timings, "alert", clock, phase, "alerted")
-    return keys
+    result.summary.timings = dict(timings)
+    return keys + finish_part(store, result, diffs)
 
 
 def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Callable[[str], None]],
@@ -146,31 +153,28 @@ def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Cal
     return now
 
 
-def _write_summary(store: Store, result: Optional[RunResult], settings: Settings, source: str, run_id: str,
-                   started: datetime, regions: Optional[list[str]], categories: list[Category],
-                   now: Optional[datetime], timings: dict[str, float], shard: bool,
-                   failure: Optional[BaseException]) -> None:
-    """The last word of a run in the store: its summary, or, for a shard, the summary of every shard so
-    far; for a run that failed before it had findings, a summary that says why."""
+def _record_failure(store: Store, result: Optional[RunResult], settings: Settings, source: str, run_id: str,
+                    started: datetime, regions: Optional[list[str]], categories: list[Category],
+                    now: Optional[datetime], timings: dict[str, float], shard: bool,
+                    failure: BaseException) -> None:
+    """The last word of a part that failed: its record says so (for a run that failed before it had
+    findings, a summary that says why), and the run's summary is derived if every part has recorded
+    itself."""
     try:
         if result is None:
             failed = RunSummary.build([], run_id=run_id, source=source, started_at=started, finished_at=utcnow(),
                                       evaluated_at=now or started, regions=list(regions or settings.regions),
                                       categories=categories, timings=timings,
                                       problems=[f"the run failed before its findings were written: {_why(failure)}"])
-            store.write(f"{layout.run_prefix(run_id, started)}/{layout.SUMMARY}", failed.model_dump(mode="json"))
-            return
-        result.summary.timings = timings
-        result.summary.finished_at = utcnow()
-        if failure is not None:
-            result.summary.problems.append(f"the run failed before it was fully written: {_why(failure)}")
-        merged = shards.finish(store, result, result.categories[0].value) if shard else None
-        if merged is not None:
-            store.write(f"{layout.run_prefix(run_id, started)}/{layout.SUMMARY}", merged.model_dump(mode="json"))
+            result = RunResult(run_id=run_id, snapshot=EvidenceSnapshot(collected_at=started, regions=[]),
+                               findings=[], summary=failed, categories=categories)
         else:
-            write_summary(store, result)
+            result.summary.timings = timings
+            result.summary.finished_at = utcnow()
+            result.summary.problems.append(f"the run failed before it was fully written: {_why(failure)}")
+        record_failure(store, result, expect=not shard)
     except Exception:  # noqa: BLE001 - the run's own exception (if any) is the one to raise
-        log.exception("could not write the summary of run %s", run_id)
+        log.exception("could not record the failure of run %s", run_id)
 
 
 def _why(exc: Optional[BaseException]) -> str:

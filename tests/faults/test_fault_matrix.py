@@ -373,8 +373,9 @@ def test_webhook_trouble_keeps_the_findings_and_the_alert_for_the_next_run(cloud
     assert time.monotonic() - started < deadline + MARGIN
     assert exc is None and out["ok"] and out["alerts"]["cn-hangzhou"].startswith("failed"), out or exc
     assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/cn-hangzhou/data_production/findings.json")
-    pending = cloud.objects("alerts/")["alerts/pending.json"]["messages"]
-    assert [p["run_id"] for p in pending] == [out["run_id"]]
+    pending = cloud.objects("alerts/")
+    assert [p["run_id"] for p in pending.values()] == [out["run_id"]]
+    assert list(pending) == [f"alerts/pending/{out['run_id']}-cn-hangzhou.json"]
     # The robot is back the next night: the waiting message goes out, once, and is no longer pending.
     monkeypatch.setenv("DWDIAG_DINGTALK_WEBHOOK", cloud.receiver.url)
     cloud.receiver.delay, cloud.receiver.script[:] = 0.0, []
@@ -383,7 +384,7 @@ def test_webhook_trouble_keeps_the_findings_and_the_alert_for_the_next_run(cloud
     assert exc is None and nxt["ok"]
     sent = [r.json() for r in cloud.receiver.accepted[accepted:]]
     assert any(out["run_id"] in json_text(m) for m in sent), "the pending alert was delivered"
-    assert not cloud.objects("alerts/")["alerts/pending.json"]["messages"]
+    assert not cloud.objects("alerts/"), "delivered, so no longer pending"
 
 
 def json_text(message) -> str:
@@ -430,6 +431,10 @@ class _DyingStore:
     def copy(self, source, destination):
         self._count(destination)
         self.inner.copy(source, destination)
+
+    def delete(self, key):
+        self._count(key)
+        self.inner.delete(key)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)

@@ -50,7 +50,9 @@ def test_findings_are_stored_even_when_the_webhook_is_down(cloud):
     out = json.loads(load_handler("data_production")(timer_event({}), context("dwdiag-data-production")))
     assert out["ok"] and out["alerts"]["cn-hangzhou"].startswith("failed")
     assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/cn-hangzhou/data_production/findings.json")
-    assert cloud.objects("alerts/")["alerts/pending.json"]["messages"], "kept for the next run"
+    pending = cloud.objects("alerts/")
+    assert list(pending) == [f"alerts/pending/{out['run_id']}-cn-hangzhou.json"], "kept for the next run"
+    assert pending[f"alerts/pending/{out['run_id']}-cn-hangzhou.json"]["body"]["markdown"]["text"]
 
 
 def test_a_multi_region_payload_fans_out_one_async_invocation_per_region(cloud):

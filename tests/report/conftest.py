@@ -33,8 +33,8 @@ def demo_store(tmp_path_factory):
 @pytest.fixture(scope="session")
 def latest_run(demo_store):
     """(the run folder, its summary) of the last demo run."""
-    history = json.loads((demo_store / "history" / "index.json").read_text())
-    run_id = history["runs"][-1]["run_id"]
+    # One history entry per run, named by its run id, which begins with its start time.
+    run_id = sorted(p.stem for p in (demo_store / "history" / "runs").glob("*.json"))[-1]
     (folder,) = demo_store.glob(f"runs/*/{run_id}")
     return folder, json.loads((folder / "summary.json").read_text())
 

@@ -22,12 +22,12 @@ def _broken_halfway(*args, **kwargs):
 
 @pytest.mark.parametrize("broken", [_broken_at_once, _broken_halfway])
 def test_a_report_that_breaks_leaves_everything_else_written(tmp_path, demo, monkeypatch, caplog, broken):
-    monkeypatch.setattr(dwdiag.report, "iter_report_parts", broken)
+    monkeypatch.setattr(dwdiag.report, "iter_run_report_parts", broken)
     result = evaluate(demo, Settings())
     written = write_run(LocalStore(tmp_path), result)
     assert not any(k.endswith("report.html") for k in written)
     assert not list(tmp_path.rglob("*report.html*")), "no page, not even half of one"
-    assert any(k.startswith("latest/") for k in written) and (tmp_path / "history" / "index.json").is_file()
+    assert any(k.startswith("latest/") for k in written) and (tmp_path / "history" / "runs" / f"{result.run_id}.json").is_file()
     assert "the HTML report could not be built" in caplog.text
 
 

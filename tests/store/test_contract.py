@@ -148,8 +148,25 @@ def test_copy_makes_an_equal_object_under_another_key(harness):
     assert harness.store.read_bytes("runs/d/r-1/report.html") == body
 
 
-def test_delete_removes_an_object_and_a_missing_one_is_no_error(harness):
-    harness.store.write("a/b.json", {"v": 1})
-    harness.store.delete("a/b.json")
-    assert harness.store.read("a/b.json") is None and list(harness.store.list("a")) == []
-    harness.store.delete("a/b.json")
+def test_delete_removes_one_object_and_a_missing_key_is_fine(harness):
+    for key in ("alerts/pending/r-1-cn-hangzhou.json", "alerts/pending/r-2-cn-hangzhou.json", "alerts/x.json"):
+        harness.store.write(key, {"k": key})
+    harness.store.delete("alerts/pending/r-1-cn-hangzhou.json")
+    assert harness.store.read("alerts/pending/r-1-cn-hangzhou.json") is None
+    assert not harness.store.exists("alerts/pending/r-1-cn-hangzhou.json")
+    assert list(harness.store.list("alerts/pending")) == ["alerts/pending/r-2-cn-hangzhou.json"]
+    harness.store.delete("alerts/pending/r-1-cn-hangzhou.json")  # again: already gone, no error
+    harness.store.delete("never/written.json")
+    harness.store.delete("alerts/pending")  # a prefix is not an object: nothing under it goes
+    assert harness.keys() == [stored_key(harness, "alerts/pending/r-2-cn-hangzhou.json"),
+                              stored_key(harness, "alerts/x.json")]
+    for bad in ("../x.json", "alerts/../../x.json", ""):
+        with pytest.raises(ValueError):
+            harness.store.delete(bad)
+
+
+def test_oss_delete_is_one_delete_object_under_the_prefix(oss_store, requests_seen):
+    oss_store.write("a/b.json", {"v": 1})
+    oss_store.delete("a/b.json")
+    deletes = [r for r in requests_seen() if r["method"] == "DELETE"]
+    assert [r["path"].split("/", 2)[2] for r in deletes] == ["results/a/b.json"]

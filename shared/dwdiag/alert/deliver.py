@@ -4,6 +4,10 @@ Findings are stored before any alert is tried, so a failed alert never loses the
 as sent in the store after DingTalk accepted it, so a repeated run (FC retries a failed asynchronous
 invocation up to 3 times) sends no second message; one that could not be sent waits in the store for
 the next run, and is sent first then.
+
+Each waiting message is an object of its own, `alerts/pending/<run_id>-<region>.json`, written by the run
+that could not send it and deleted by the run that did: two runs failing at once each leave theirs, and
+no run rewrites a queue another is reading.
 """
 
 from __future__ import annotations
@@ -91,25 +95,52 @@ def report_location(store: Store, result: RunResult, settings: Settings) -> str:
 
 
 def _queue(store: Store, item: dict) -> None:
-    pending = (store.read(layout.PENDING_ALERTS) or {}).get("messages", [])
-    pending = [p for p in pending if p.get("marker") != item["marker"]] + [item]
-    store.write(layout.PENDING_ALERTS, {"messages": pending})
+    store.write(layout.pending_alert(item["run_id"], item["region"]), item)
+
+
+def _take_over_legacy_queue(store: Store) -> None:
+    """alerts/pending.json, the one queue older versions rewrote: its messages become objects of their
+    own, then it is deleted. Two runs taking it over at once write the same objects."""
+    try:
+        doc = store.read(layout.LEGACY_PENDING)
+    except (ValueError, StoreError) as exc:
+        if isinstance(exc, StoreError) and exc.code != "NotJSON":
+            raise
+        log.warning("%s is not readable JSON; its messages cannot be sent", layout.LEGACY_PENDING)
+        return
+    if doc is None:
+        return
+    for item in (doc.get("messages") if isinstance(doc, dict) else None) or []:
+        if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("run_id", "region", "marker")):
+            _queue(store, item)
+    store.delete(layout.LEGACY_PENDING)
 
 
 def _send_pending(store: Store, send: Send) -> dict[str, str]:
-    """Messages earlier runs could not send go first, oldest first; those that fail again stay."""
-    pending = (store.read(layout.PENDING_ALERTS) or {}).get("messages", [])
-    if not pending:
-        return {}
-    left, outcome = [], {}
-    for item in pending:
+    """Messages earlier runs could not send go first, oldest first (their keys begin with the run id,
+    which begins with its start time); each is deleted once DingTalk accepted it, and those that fail
+    again stay. One whose sent-marker is already there (another run sent it) is only deleted."""
+    _take_over_legacy_queue(store)
+    outcome: dict[str, str] = {}
+    for key in sorted(store.list(layout.PENDING)):
+        try:
+            item = store.read(key)
+        except (ValueError, StoreError) as exc:
+            if isinstance(exc, StoreError) and exc.code != "NotJSON":
+                raise
+            log.warning("pending alert %s is not readable JSON; it stays", key)
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("marker"), str):
+            continue
+        if store.read(item["marker"]) is not None:
+            store.delete(key)  # sent by another run since it was queued
+            continue
         try:
             send(item["body"])
         except Exception as exc:  # noqa: BLE001
             log.warning("pending alert of run %s still not sent: %s", item.get("run_id"), type(exc).__name__)
-            left.append(item)
             continue
         store.write(item["marker"], {"run_id": item["run_id"], "region": item["region"], "sent": True})
+        store.delete(key)
         outcome[f"{item['region']} (run {item['run_id']})"] = "sent late"
-    store.write(layout.PENDING_ALERTS, {"messages": left})
     return outcome

@@ -1,5 +1,6 @@
 """Writing a run into the store and reading it back: where things go (layout), what changed since the
-last run (diff), the documents themselves (writer), the report's history, and fanned-out shards."""
+last run (diff), a part's documents (writer), the parts of a run (shards), the run-level documents
+derived from them (aggregate), the report's history."""
 
 from __future__ import annotations
 

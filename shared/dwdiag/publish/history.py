@@ -1,73 +1,87 @@
-"""history/index.json: the counts of the last runs, for the report's trend.
+"""The run history behind the report's trend: one object per run, `history/runs/<run_id>.json`.
 
-One entry per run id, kept in order of start time, the last KEEP of them. An entry is the sum of its
-parts, one per region and category: a repeated run replaces its own parts (so FC retrying a run counts
-it once), while the shards of a fanned-out run, one region each under one run id, add theirs.
+A run's entry is derived with its other run-level documents (publish/aggregate.py) and has one writer's
+bytes: nobody appends to a shared index, so two runs or two parts can never erase each other's entry.
+The trend of a run's report is its own entry and the last entries before it. Run ids begin with their
+start time, so the listing of history/runs/ is in time order; `history/index.json`, the one index older
+versions rewrote, is read as more entries and never written again.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Iterable
 
-from dwdiag.models.findings import RiskLevel, Status
-from dwdiag.models.run import RunResult
-from dwdiag.models.summary import Counts
-from dwdiag.publish.layout import HISTORY as HISTORY_KEY
+from dwdiag.models.summary import RunSummary
+from dwdiag.publish.layout import HISTORY_RUNS, LEGACY_HISTORY, history_entry
 from dwdiag.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 KEEP = 90
+HISTORY_KEY = LEGACY_HISTORY  # the name older code and tests knew
 
 
-def parts_of(result: RunResult) -> dict[str, dict[str, Any]]:
-    parts = {}
-    for region in result.summary.regions:
-        for category in result.categories:
-            counts = Counts.of([f for f in result.findings if f.region == region and f.category is category])
-            parts[f"{region}/{category.value}"] = {"open_by_risk": counts.open_by_risk, "by_status": counts.by_status}
-    return parts
-
-
-def _total(parts: dict[str, dict[str, Any]], field: str, keys: list[str]) -> dict[str, int]:
-    return {k: sum(int(p.get(field, {}).get(k, 0)) for p in parts.values()) for k in keys}
-
-
-def merge_entry(old: Optional[dict[str, Any]], result: RunResult) -> dict[str, Any]:
-    parts = dict((old or {}).get("parts") or {})
-    parts.update(parts_of(result))
-    started = result.summary.started_at.isoformat()
-    if old and old.get("started_at"):
-        started = min(started, str(old["started_at"]))  # the shard that started first
+def entry_of(summary: RunSummary) -> dict[str, Any]:
+    """A run's entry: when it started, what it covered, and its counts."""
     return {
-        "run_id": result.run_id, "started_at": started, "source": result.summary.source,
-        "categories": sorted({key.split("/", 1)[1] for key in parts}),
-        "regions": sorted({key.split("/", 1)[0] for key in parts}),
-        "open_by_risk": _total(parts, "open_by_risk", [r.value for r in RiskLevel]),
-        "by_status": _total(parts, "by_status", [s.value for s in Status]),
-        "parts": parts,
+        "run_id": summary.run_id, "started_at": summary.started_at.isoformat(), "source": summary.source,
+        "categories": sorted(c.value for c in summary.categories), "regions": sorted(summary.regions),
+        "open_by_risk": dict(summary.totals.open_by_risk), "by_status": dict(summary.totals.by_status),
     }
 
 
-def read_history(store: Store) -> list[dict[str, Any]]:
+def _readable(store: Store, key: str) -> Any:
     try:
-        doc = store.read(HISTORY_KEY)
+        return store.read(key)
     except (ValueError, StoreError) as exc:
         if isinstance(exc, StoreError) and exc.code != "NotJSON":
             raise
-        # A damaged index costs the trend, never the run: start it again.
-        log.warning("%s is not readable JSON; starting the run history again", HISTORY_KEY)
-        return []
-    runs = (doc or {}).get("runs") if isinstance(doc, dict) else None
-    return [r for r in runs or [] if isinstance(r, dict) and isinstance(r.get("run_id"), str)]
+        # A damaged entry costs the trend a point, never the run.
+        log.warning("%s is not readable JSON; the trend goes without it", key)
+        return None
 
 
-def update_history(store: Store, result: RunResult) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Writes the index with this run in it; returns the runs kept and this run's entry."""
-    runs = read_history(store)
-    entry = merge_entry(next((r for r in runs if r["run_id"] == result.run_id), None), result)
-    runs = [r for r in runs if r["run_id"] != result.run_id] + [entry]
-    runs.sort(key=lambda r: (str(r.get("started_at", "")), r["run_id"]))
-    runs = runs[-KEEP:]
-    store.write(HISTORY_KEY, {"version": 1, "keep": KEEP, "runs": runs})
-    return runs, entry
+def _valid(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("run_id"), str)
+
+
+def before(store: Store, run_id: str, started_at: str, keep: int = KEEP - 1) -> list[dict[str, Any]]:
+    """The last `keep` entries of runs that started before this one (by run id, which begins with the
+    start time; older versions' entries by their start time), oldest first, this run's own left out."""
+    base = HISTORY_RUNS + "/"
+    ids = [k[len(base):-len(".json")] for k in store.list(HISTORY_RUNS)
+           if k.startswith(base) and k.endswith(".json") and "/" not in k[len(base):]]
+    earlier = [i for i in ids if i < run_id][-keep:] if keep > 0 else []
+    entries = {}
+    for other in earlier:
+        entry = _readable(store, history_entry(other))
+        if _valid(entry) and entry["run_id"] == other:
+            entries[other] = entry
+    for entry in legacy(store):
+        if entry["run_id"] not in entries and entry["run_id"] != run_id and \
+                str(entry.get("started_at", "")) <= started_at:
+            entries[entry["run_id"]] = entry
+    return ordered(entries.values())[-keep:] if keep > 0 else []
+
+
+def legacy(store: Store) -> list[dict[str, Any]]:
+    """The entries of history/index.json, the index older versions kept (without their per-part counts)."""
+    doc = _readable(store, LEGACY_HISTORY)
+    runs = doc.get("runs") if isinstance(doc, dict) else None
+    return [{k: v for k, v in r.items() if k != "parts"} for r in runs or [] if _valid(r)]
+
+
+def ordered(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda r: (str(r.get("started_at", "")), r["run_id"]))
+
+
+def trend(own: dict[str, Any], seen: Iterable[Iterable[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The report's trend: this run's entry and the entries its parts saw before it, the last KEEP of
+    them. A run seen by several parts counts once, as the last of them saw it."""
+    entries: dict[str, dict[str, Any]] = {}
+    for view in seen:
+        for entry in view:
+            if _valid(entry) and entry["run_id"] != own["run_id"]:
+                entries[entry["run_id"]] = entry
+    entries[own["run_id"]] = own
+    return ordered(entries.values())[-KEEP:]

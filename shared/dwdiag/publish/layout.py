@@ -1,17 +1,23 @@
 """Where a run lives in the store, the one place that names its keys (the store layout of the README).
 
-runs/<YYYY-MM-DD>/<run_id>/<region>/<category>/{findings.json,evidence.json}
-runs/<YYYY-MM-DD>/<run_id>/{findings.ocsf.json,findings.csv}
-runs/<YYYY-MM-DD>/<run_id>/summary.json
-runs/<YYYY-MM-DD>/<run_id>/report.html
-runs/<YYYY-MM-DD>/<run_id>/alerts/<region>.json        an alert DingTalk accepted
-runs/<YYYY-MM-DD>/<run_id>/shards/...                  a fanned-out run's shards
-history/index.json                                     the counts of the last runs, for the report's trend
-alerts/pending.json                                    alerts that wait for the next run
-latest/<region>/<category>.json                        written last, so it never points at a half-written run
-latest/report.html                                     the very last
-open/<category>/<regions>.json                         a run still being collected (continuations)
-runs/<YYYY-MM-DD>/<run_id>/checkpoint/...              its progress (collectors/checkpoint.py)
+Every object has one writer (or writers that write the same bytes), so no writer reads, changes and
+writes back what another may be writing at the same moment:
+
+runs/<YYYY-MM-DD>/<run_id>/<region>/<category>/{findings.json,evidence.json}   the part that swept them
+runs/<YYYY-MM-DD>/<run_id>/parts/<category>.json            the regions expected (the fan-out, or the run itself)
+runs/<YYYY-MM-DD>/<run_id>/parts/<category>/<region>.json   a part's record (by its first region, category)
+runs/<YYYY-MM-DD>/<run_id>/{findings.ocsf.json,findings.csv}  derived from the parts once every one finished
+runs/<YYYY-MM-DD>/<run_id>/summary.json                     derived: one RunSummary for the whole run
+runs/<YYYY-MM-DD>/<run_id>/report.html                      derived
+runs/<YYYY-MM-DD>/<run_id>/alerts/<region>.json             an alert DingTalk accepted
+history/runs/<run_id>.json                                  derived: the run's counts, for the report's trend
+history/index.json                                          older versions' history, read, never written
+alerts/pending/<run_id>-<region>.json                       an alert that waits for the next run
+alerts/pending.json                                         older versions' queue, taken over once
+latest/<region>/<category>.json                             written last by each part
+latest/report.html                                          the very last, by whoever derived the report
+open/<category>/<regions>.json                              a run still being collected (continuations)
+runs/<YYYY-MM-DD>/<run_id>/checkpoint/...                   its progress (collectors/checkpoint.py)
 """
 
 from __future__ import annotations
@@ -29,8 +35,11 @@ OCSF = "findings.ocsf.json"
 CSV = "findings.csv"
 REPORT = "report.html"
 LATEST_REPORT = "latest/report.html"
-HISTORY = "history/index.json"
-PENDING_ALERTS = "alerts/pending.json"
+HISTORY_RUNS = "history/runs"
+LEGACY_HISTORY = "history/index.json"  # one index all runs rewrote (older versions): read, never written
+PENDING = "alerts/pending"
+LEGACY_PENDING = "alerts/pending.json"  # one queue all runs rewrote (older versions): taken over once
+PARTS = "parts"
 
 
 def run_prefix(run_id: str, started_at: Optional[datetime] = None) -> str:
@@ -63,9 +72,19 @@ def open_run(category: str, regions: list[str]) -> str:
     return f"open/{category}/{'+'.join(sorted(regions))}.json"
 
 
-def shard_manifest(prefix: str, category: str) -> str:
-    return f"{prefix}/shards/{category}.json"
+def expectation_key(prefix: str, category: str) -> str:
+    """The regions of one category that make up the run."""
+    return f"{prefix}/{PARTS}/{category}.json"
 
 
-def shard_record(prefix: str, category: str, region: str) -> str:
-    return f"{prefix}/shards/{category}/{region}.json"
+def part_record(prefix: str, category: str, region: str) -> str:
+    """The record of the part whose first (region, category) is (`region`, `category`)."""
+    return f"{prefix}/{PARTS}/{category}/{region}.json"
+
+
+def history_entry(run_id: str) -> str:
+    return f"{HISTORY_RUNS}/{run_id}.json"
+
+
+def pending_alert(run_id: str, region: str) -> str:
+    return f"{PENDING}/{run_id}-{region}.json"

@@ -5,6 +5,6 @@ Rendering only; dwdiag.publish writes the page into the store with the run's his
 
 from __future__ import annotations
 
-from dwdiag.report.html import HTML_CONTENT_TYPE, iter_report_parts
+from dwdiag.report.html import HTML_CONTENT_TYPE, iter_report_parts, iter_run_report_parts
 
-__all__ = ["HTML_CONTENT_TYPE", "iter_report_parts"]
+__all__ = ["HTML_CONTENT_TYPE", "iter_report_parts", "iter_run_report_parts"]

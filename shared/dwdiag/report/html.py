@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator, Optional
 from dwdiag import catalog
 from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult
+from dwdiag.models.summary import RunSummary
 
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 ASSETS = "dwdiag.report.assets"
@@ -133,20 +134,28 @@ def _category_order(value: str) -> int:
 def report_data(result: RunResult, history: Iterable[dict] = (), extra_findings: Iterable[dict] = (),
                 regions: Optional[list[str]] = None, categories: Optional[list[str]] = None) -> dict[str, Any]:
     """What the page shows. `extra_findings` are public findings of the same run written by other shards."""
-    s = result.summary
+    return run_data(result.summary, itertools.chain((f.public() for f in result.findings), extra_findings),
+                    history, regions=regions, categories=categories or [c.value for c in result.categories])
+
+
+def run_data(summary: RunSummary, findings: Iterable[dict], history: Iterable[dict] = (),
+             regions: Optional[list[str]] = None, categories: Optional[list[str]] = None) -> dict[str, Any]:
+    """What the page shows of a run: its summary, its public findings (made one at a time as the page is
+    written) and the trend's history entries."""
+    s = summary
     return {
         "run": {
-            "run_id": result.run_id, "source": s.source, "started_at": s.started_at.isoformat(),
+            "run_id": s.run_id, "source": s.source, "started_at": s.started_at.isoformat(),
             "finished_at": s.finished_at.isoformat(), "evaluated_at": s.evaluated_at.isoformat(),
             "regions": regions or list(s.regions),
-            "categories": sorted(categories or [c.value for c in result.categories], key=_category_order),
+            "categories": sorted(categories or [c.value for c in s.categories], key=_category_order),
             "problems": list(s.problems), "changes": dict(s.changes),
         },
         "categories": {c.value: c.title for c in Category},
         "items": {m.id: {"title": m.title, "doc_url": m.doc_url} for m in catalog.ITEMS},
         "history": list(history),
         # Last, and made one at a time as the page is written: a large region has 100,000 of them.
-        "findings": itertools.chain((f.public() for f in result.findings), extra_findings),
+        "findings": iter(findings),
     }
 
 
@@ -175,3 +184,9 @@ def render_parts(data: dict[str, Any]) -> Iterator[str]:
 
 def iter_report_parts(result: RunResult, history: Iterable[dict] = (), **kwargs: Any) -> Iterator[str]:
     return render_parts(report_data(result, history, **kwargs))
+
+
+def iter_run_report_parts(summary: RunSummary, findings: Iterable[dict], history: Iterable[dict] = (),
+                          **kwargs: Any) -> Iterator[str]:
+    """The page of a run derived from its parts: its summary, its findings, its trend."""
+    return render_parts(run_data(summary, findings, history, **kwargs))

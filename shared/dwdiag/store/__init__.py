@@ -1,4 +1,4 @@
-"""The store: one small I/O interface (write, read, list, copy) over a local folder or an OSS bucket.
+"""The store: one small I/O interface (write, read, list, copy, delete) over a local folder or an OSS bucket.
 
 It knows keys and bytes, not runs: what goes where is dwdiag.publish's business."""
 
@@ -38,7 +38,7 @@ class Store(Protocol):
 
     def copy(self, source: str, destination: str) -> None: ...  # on the server side where it can be
 
-    def delete(self, key: str) -> None: ...  # a missing key is no error
+    def delete(self, key: str) -> None: ...  # a key that is not there is fine
 
     def location(self, key: str) -> str: ...
 
@@ -133,7 +133,9 @@ class LocalStore:
             self.write_chunks(destination, iter(lambda: fh.read(1 << 20), b""), BINARY_CONTENT_TYPE)
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        if not path.is_dir():  # a folder (a key prefix) is not an object
+            path.unlink(missing_ok=True)
 
     def location(self, key: str) -> str:
         return str(self._path(key))

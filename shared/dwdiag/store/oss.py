@@ -155,7 +155,7 @@ class OssStore:
         self._call("CopyObject", name, lambda: self._client.copy_object(request))
 
     def delete(self, key: str) -> None:
-        """DeleteObject (OSS answers a missing key with success too)."""
+        """DeleteObject. OSS answers 204 whether or not the object was there, so a missing key is fine."""
         import alibabacloud_oss_v2 as oss
 
         name = self.object_key(key)
