@@ -94,6 +94,11 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
             if swept.snapshot is None:
                 unfinished = Unfinished(run_id, swept.left, swept.plan)
                 return unfinished
+            if resume is not None and resume.limit is None and resume.stop():
+                # Collected, but inside the reserve: evaluating and publishing a large run may not fit in what
+                # is left, and a killed piece would be retried from the start. A fresh piece does it.
+                unfinished = Unfinished(run_id, {region: {"publishing": 1} for region in regions}, swept.plan)
+                return unfinished
             snapshot = swept.snapshot
         result = evaluate(snapshot, settings, categories=categories, regions=None if sweep else regions, now=now,
                           source=source, run_id=run_id, started_at=started, waivers=waivers)

@@ -150,6 +150,13 @@ class Settings(BaseSettings):
             return False
         return not self.enabled_items or item_id in self.enabled_items
 
+    def collecting_seconds(self) -> Optional[float]:
+        """Of the deadline, the time a piece of a continued run starts new items in: all but the reserve, and
+        the reserve never more than a quarter of it, so a short timeout still leaves most of it to collect."""
+        if self.deadline_seconds is None:
+            return None
+        return self.deadline_seconds - min(self.continuation_reserve_seconds, self.deadline_seconds / 4)
+
     def endpoint(self, product: str) -> Optional[str]:
         return getattr(self, f"endpoint_{product}")
 

@@ -116,18 +116,17 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
     starts no new item once `stop()` says so; `limit` ends what is left as that error."""
     settings = sweep.settings
     account = sweep.whoami(regions[0])
-    per_piece = (settings.deadline_seconds - settings.continuation_reserve_seconds
-                 if checkpoints is not None and settings.deadline_seconds else None)
+    per_piece = settings.collecting_seconds() if checkpoints is not None else None
 
     def one(region: str) -> Collected:
         cache = _read_cache(cache_store, region)
 
         def planned(plan: dict[str, int]) -> None:
             timed = _timed(plan, sweep.rates, per_piece)
-            pieces = (f", {timed['invocations_at_least']} invocation(s) of {per_piece:.0f} s"
+            pieces = (f", so at least {timed['invocations_at_least']} invocation(s) of {per_piece:.0f} s"
                       if "invocations_at_least" in timed else "")
             log.info("%s: %s of %s workspaces and %s of %s MaxCompute projects to collect: at least %s DataWorks "
-                     "and %s MaxCompute calls, %s s at the quotas%s", region, plan["workspaces_left"],
+                     "and %s MaxCompute calls (one per list; details come on top), %s s at the quotas%s", region, plan["workspaces_left"],
                      plan["workspaces"], plan["projects_left"], plan["projects"], plan["dataworks_calls_at_least"],
                      plan["maxcompute_calls_at_least"], timed["seconds_at_least"], pieces)
 

@@ -405,7 +405,7 @@ class _DyingStore:
     """A store that dies (raises) after `allowed` writes: a run killed halfway."""
 
     def __init__(self, inner, allowed: int | None):
-        self.inner, self.allowed, self.keys = inner, allowed, []
+        self.inner, self.allowed, self.keys, self.deleted = inner, allowed, [], []
 
     def _count(self, key: str) -> None:
         if self.allowed is not None and len(self.keys) >= self.allowed:
@@ -435,6 +435,7 @@ class _DyingStore:
     def delete(self, key):
         self._count(key)
         self.inner.delete(key)
+        self.deleted.append(key)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
@@ -480,14 +481,23 @@ def _kill_and_repeat(cloud, monkeypatch, allowed: int, reference_keys: list[str]
     return len(cloud.receiver.accepted), _keys(cloud)
 
 
+class Writes(list):
+    """The keys a run writes (and deletes), in order; `final` what is left in the store when it is done."""
+
+    final: list[str]
+
+
 @pytest.fixture
-def reference_writes(cloud, monkeypatch) -> list[str]:
-    """The keys one undisturbed run of the event writes, in order (then the bucket is emptied)."""
+def reference_writes(cloud, monkeypatch) -> Writes:
+    """The keys one undisturbed run of the event writes, in order (then the bucket is emptied). The run's
+    checkpoint and open-run marker are written as it goes and deleted once it is published."""
     made = _dying(monkeypatch, None)
     out, exc = _invoke(timer_event({}), "req-ref")
     assert exc is None and out["ok"]
-    keys = list(made[0].keys)
-    assert sorted(set(k for k in keys if not k.startswith("cache/"))) == _keys(cloud)
+    keys = Writes(made[0].keys)
+    keys.final = _keys(cloud)
+    assert sorted(set(k for k in keys if not k.startswith("cache/")) - set(made[0].deleted)) == keys.final
+    assert any("/checkpoint/" in k for k in made[0].deleted) and not any("/checkpoint/" in k for k in keys.final)
     _empty(cloud)
     return keys
 
@@ -496,9 +506,9 @@ def _latest_index(keys: list[str]) -> int:
     return next(i for i, k in enumerate(keys) if k.startswith("latest/"))
 
 
-def _kill_at(cloud, monkeypatch, reference_writes: list[str], points) -> list[str]:
+def _kill_at(cloud, monkeypatch, reference_writes: Writes, points) -> list[str]:
     """Kill the run before each write in `points`, repeat the event; what went wrong each time."""
-    expected_keys = sorted({k for k in reference_writes if not k.startswith("cache/")})
+    expected_keys = reference_writes.final
     problems = []
     for allowed in points:
         alerts, stored = _kill_and_repeat(cloud, monkeypatch, allowed, reference_writes)

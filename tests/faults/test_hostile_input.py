@@ -60,7 +60,7 @@ def no_sweep():
     of sweeping (the real sweep is tested in tests/fc and by the fault matrix)."""
     ran = []
 
-    def run_here(payload, settings, credentials, category, run_id, regions):
+    def run_here(payload, settings, credentials, category, run_id, regions, context=None):
         ran.append(run_id)
         return {"ok": True, "category": category, "run_id": run_id, "regions": regions}
 

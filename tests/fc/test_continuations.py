@@ -87,6 +87,34 @@ def test_a_run_in_pieces_publishes_what_one_invocation_would(cloud, cut, emu):
     assert len(cloud.receiver.accepted) == 1, "the run alerts once, when it is published"
 
 
+def test_a_piece_that_ends_collecting_inside_its_reserve_leaves_publishing_to_a_fresh_one(cloud, emu, monkeypatch):
+    whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
+    late = {"reserve": False, "collections": 0}
+    real_resume, real_collect = fc_run._resume, pipeline.collect
+
+    def resume(settings, sweep, run_id, piece):
+        late["reserve"] = False
+        return pipeline.Resume(stop=lambda: late["reserve"], limit=real_resume(settings, sweep, run_id, piece).limit)
+
+    def collect(*args, **kwargs):
+        got = real_collect(*args, **kwargs)
+        late["collections"] += 1
+        late["reserve"] = late["collections"] == 1  # the first piece's collection ends inside the reserve
+        return got
+
+    monkeypatch.setattr(fc_run, "_resume", resume)
+    monkeypatch.setattr(pipeline, "collect", collect)
+    emu.clear_requests()
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
+    assert first["continued"] and first["left"] == {"cn-hangzhou": {"publishing": 1}}
+    assert not cloud.objects("runs/2026-11-28/" + first["run_id"] + "/cn-hangzhou/"), "nothing published yet"
+    fetched = len(emu.requests())
+    last, n = _drain(cloud, first)
+    assert n == 2 and last["ok"] and last["findings"] > 0
+    assert [r.action for r in emu.requests()[fetched:]] == ["GetCallerIdentity"], "the second piece only publishes"
+    assert _findings(cloud, first["run_id"]) == _findings(cloud, whole["run_id"])
+
+
 def test_past_its_limit_a_run_ends_what_is_left_as_an_error_naming_the_limit(cloud, pieces):
     first = _invoke(timer_event({"regions": ["cn-hangzhou"], "settings": {"max_continuations": 1}}), "req-1")
     last, n = _drain(cloud, first)
@@ -143,3 +171,20 @@ def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, em
             if r.status == 200 and r.action not in ("GetCallerIdentity",)]
     repeated = [k for k in set(done) if done.count(k) > 1]
     assert len(repeated) <= 1, f"at most the workspace in flight is fetched again: {repeated}"
+
+
+@pytest.mark.parametrize("configured, timeout, deadline", [
+    (None, 900, 870.0),      # the function's timeout less the margin
+    (600.0, 900, 600.0),     # a shorter deadline set on purpose stands
+    (2000.0, 900, 870.0),    # one longer than the timeout (left from a longer one) would lose the invocation
+    (None, 86_400, 86_370.0),
+])
+def test_the_deadline_never_outlasts_the_invocation(monkeypatch, configured, timeout, deadline):
+    from dwdiag.fc import settings_for
+    from dwdiag.fc.events import Payload
+
+    if configured is not None:
+        monkeypatch.setenv("DWDIAG_DEADLINE_SECONDS", str(configured))
+    else:
+        monkeypatch.delenv("DWDIAG_DEADLINE_SECONDS", raising=False)
+    assert settings_for(Payload(), context(FUNCTION, timeout=timeout)).deadline_seconds == deadline

@@ -55,8 +55,12 @@ def settings_for(payload: Payload, context: Any) -> Settings:
     except ValidationError as exc:
         raise UserError(describe_validation(exc, what="a setting in the payload is invalid")) from None
     timeout = getattr(getattr(context, "function", None), "timeout", None)
-    if settings.deadline_seconds is None and isinstance(timeout, (int, float)) and timeout > DEADLINE_MARGIN_S:
-        settings.deadline_seconds = float(timeout - DEADLINE_MARGIN_S)
+    if isinstance(timeout, (int, float)) and timeout > DEADLINE_MARGIN_S:
+        # FC kills the invocation at its timeout: a deadline set beyond it (DWDIAG_DEADLINE_SECONDS left over
+        # from a longer timeout) would lose the whole invocation, so the timeout less the margin bounds it.
+        latest = float(timeout - DEADLINE_MARGIN_S)
+        if settings.deadline_seconds is None or settings.deadline_seconds > latest:
+            settings.deadline_seconds = latest
     return settings
 
 

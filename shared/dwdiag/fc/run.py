@@ -117,7 +117,7 @@ def run_started(run_id: str) -> datetime:
 def _resume(settings: Settings, sweep: Sweep, run_id: str, piece: int) -> pipeline.Resume:
     """Stop starting new work when the reserve is all that is left; past the run's limits, collect nothing
     more and let what is left be an error that names the limit."""
-    stop_at = sweep.deadline - settings.continuation_reserve_seconds
+    stop_at = sweep.deadline - settings.deadline_seconds + settings.collecting_seconds()  # the sweep's start + ...
     age = (pipeline.utcnow() - run_started(run_id)).total_seconds()
     why = None
     if piece > settings.max_continuations:

@@ -411,7 +411,7 @@ class FcRuntime:
             if value is None:
                 env.pop(key, None)
             else:
-                env[key] = value
+                env[key] = self._scaled(key, value)  # an override named in scaled_environment scales too
         return env
 
     def _scaled(self, key: str, value: str) -> str:
