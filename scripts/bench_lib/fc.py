@@ -47,6 +47,20 @@ def _findings(s3: Any, run_id: str, region: str, category: str) -> list[dict]:
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())["findings"]
 
 
+def _summary(s3: Any, run_id: str) -> dict:
+    date = f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}"
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=f"dwdiag/runs/{date}/{run_id}/summary.json")["Body"].read())
+
+
+def _calls(emu: Any, since: float) -> dict[str, Any]:
+    """The API calls one category's run made (the credential checks aside), the throttled answers among
+    them, and how long after its first invocation was queued the last one was answered."""
+    calls = [r for r in emu.requests() if r.action != "GetCallerIdentity"]
+    return {"calls": len(calls), "throttled": sum(1 for r in calls if r.status == 429 or
+                                                 "Throttling" in str(r.error_code or "")),
+            "to_last_call_s": round(max((r.time for r in calls), default=since) - since, 1)}
+
+
 def _repeated(emu: Any) -> dict[str, int]:
     """Successful calls made more than once with the same parameters (pagination tokens included), by action;
     the credential check each piece makes is not counted."""
@@ -109,9 +123,15 @@ def run(emu: Any, region: str, scale: float, qps: dict[str, float], reference_fi
                     "longest_invocation_s": round(max((r.end or 0) - (r.start or 0) for r in pieces), 1),
                     "run_id": answer.get("run_id"), "problems": answer.get("problems"),
                 }
+                per_category[category.value].update(_calls(emu, min(r.queued for r in pieces)))
                 per_category[category.value]["repeated_calls"] = _repeated(emu)
                 emu.clear_requests()  # the categories are separate functions: each lists the workspaces itself
                 if answer.get("run_id"):
+                    timings = _summary(s3, answer["run_id"]).get("timings", {})
+                    per_category[category.value]["last_piece_timings"] = timings
+                    # Comparable with one process's figure: until the last call, plus evaluating.
+                    per_category[category.value]["to_evaluated_s"] = round(
+                        per_category[category.value]["to_last_call_s"] + timings.get("evaluate", 0.0), 1)
                     for f in _findings(s3, answer["run_id"], region, category.value):
                         found[f["fingerprint"]] = f["status"]
                 runtime.clear_invocations()
@@ -126,6 +146,9 @@ def run(emu: Any, region: str, scale: float, qps: dict[str, float], reference_fi
     return {
         "time_scale": scale, "timeout_s": scaled_timeout, "collecting_per_invocation_s": collecting,
         "wall_s": round(wall, 1),
+        "to_evaluated_s": round(sum(c.get("to_evaluated_s", 0.0) for c in per_category.values()), 1),
+        "calls_total": sum(c["calls"] for c in per_category.values()),
+        "throttled_total": sum(c["throttled"] for c in per_category.values()),
         "invocations": sum(c["invocations"] for c in per_category.values()),
         "every_invocation_within_its_timeout": all(c["longest_invocation_s"] <= scaled_timeout
                                                    and "timeout" not in c["outcomes"] for c in per_category.values()),

@@ -37,6 +37,22 @@ def test_quick_bench_writes_a_complete_report(tmp_path):
                                                        "data_production", "platform_config"}
 
 
+def test_quick_bench_on_the_fc_runtime_reports_invocations_and_equality(tmp_path):
+    out = tmp_path / "fc.json"
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--fc", "--quick", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    fc = report["fc"]
+    assert set(fc["by_category"]) == {"computing_storage", "data_transmission", "data_production", "platform_config"}
+    assert fc["invocations"] == sum(c["invocations"] for c in fc["by_category"].values()) >= 4
+    assert all(c["outcomes"] == {"succeeded": c["invocations"]} for c in fc["by_category"].values())
+    assert fc["every_invocation_within_its_timeout"] and fc["equal_to_one_process"] and fc["differences"] == 0
+    assert fc["findings"] == fc["one_process"]["findings"] > 0 and fc["errors"] == fc["one_process"]["errors"]
+    assert fc["repeated_calls"] == 0
+    assert abs(report["wall_vs_bound"] - fc["wall_s"] / report["quota_lower_bound_s"]) < 0.05
+
+
 def test_families_and_pages():
     assert family("actiontrail:LookupEvents") == "actiontrail_lookup" and family("dataworks:ListCalcEngines") == "dataworks"
     assert by_family({"maxcompute:GetProject": 3, "maxcompute:ListProjects": 1, "ram:GetUser": 2}) == \
