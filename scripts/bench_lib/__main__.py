@@ -210,7 +210,7 @@ def main_fc(args: argparse.Namespace) -> int:
                          "settings": {"qps_dataworks": args.qps_dataworks, "qps_maxcompute": args.qps_maxcompute,
                                       "qps_actiontrail_lookup": args.qps_lookup, "qps_ram": args.qps_ram}}))
     report = {"sizes": {k: getattr(args, k) for k in DEFAULT}, "world_counts": counts, "latency_ms": args.latency_ms,
-              "quotas": qps, "quota_lower_bound_s": round(bound, 1),
+              "quotas": qps, "quota_lower_bound_s": round(bound, 3),
               "minimum_calls": {"total": sum(minimum.values()), "by_family": by_family(minimum)},
               "fc": got, "wall_vs_bound": round(got["wall_s"] / bound, 3),
               "to_evaluated_vs_bound": round(got["to_evaluated_s"] / bound, 3),
