@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Field, SecretStr, field_validator
@@ -11,7 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from dwdiag.models.findings import Category, RiskLevel
 
 ENV_PREFIX = "DWDIAG_"
-PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "emr", "sts", "oss", "fc")
+PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "emr", "sts", "oss", "fc", "resourcedirectory")
+ACCOUNT_ID = r"^\d{16}$"
+# The read-only role dwdiag assumes in each member account (deploy/member-role.yml creates it). Not
+# ResourceDirectoryAccountAccessRole: that role holds AdministratorAccess, far more than a scanner needs.
+DEFAULT_MEMBER_ROLE = "dwdiag-scanner"
 
 
 def _list(value: Any) -> Any:
@@ -38,6 +43,17 @@ class Settings(BaseSettings):
     regions: StrList = Field(default_factory=lambda: ["cn-hangzhou"])
     categories: Annotated[list[Category], NoDecode] = Field(default_factory=lambda: list(Category))
     workspaces: StrList = Field(default_factory=list, description="workspace ids to check; empty = all")
+    # Which Alibaba Cloud accounts: `self` (the credentials' own), account ids (each swept through the member
+    # role), or `resource-directory` (the directory's members, listed by the management account or a delegated
+    # administrator), optionally only those in `account_folders` and never those in `exclude_accounts`.
+    accounts: Union[Literal["self", "resource-directory"], Annotated[list[str], NoDecode]] = "self"
+    member_role: str = Field(default=DEFAULT_MEMBER_ROLE, pattern=r"^[A-Za-z0-9.\-]{1,64}$")
+    account_folders: StrList = Field(default_factory=list)
+    exclude_accounts: StrList = Field(default_factory=list)
+    # How long an assumed member session lasts (STS DurationSeconds: 900 to the role's MaxSessionDuration),
+    # and how long before it expires it is renewed, so a long sweep never calls with an expired token.
+    member_session_seconds: int = Field(default=3600, ge=900, le=43200)
+    member_session_renew_seconds: int = Field(default=600, ge=60, le=1800)
     enabled_items: StrList = Field(default_factory=list, description="item ids to run; empty = all")
     disabled_items: StrList = Field(default_factory=list)
     risk_overrides: dict[str, RiskLevel] = Field(default_factory=dict)
@@ -87,6 +103,7 @@ class Settings(BaseSettings):
     endpoint_sts: Endpoint = None
     endpoint_oss: Endpoint = None
     endpoint_fc: Endpoint = None
+    endpoint_resourcedirectory: Endpoint = None
 
     # The deployed functions, for fan-out and `dwdiag invoke` (names as in template.yml).
     fc_service: str = "dwdiag"
@@ -108,11 +125,34 @@ class Settings(BaseSettings):
 
     @field_validator(
         "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",
-        "signin_regions", "categories", "alert_at_mobiles", mode="before",
+        "signin_regions", "categories", "alert_at_mobiles", "account_folders", "exclude_accounts", mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list(value)
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _accounts(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("self", "resource-directory", ""):
+            return value.strip().lower() or "self"
+        ids = _list(value)
+        if not isinstance(ids, list) or not ids:
+            raise ValueError("give `self`, `resource-directory`, or account ids separated by commas")
+        ids = [str(i).strip() for i in ids]
+        wrong = [i for i in ids if not re.match(ACCOUNT_ID, i)]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} is not an Alibaba Cloud account id (16 digits); give `self`, "
+                             "`resource-directory`, or account ids separated by commas")
+        return list(dict.fromkeys(ids))
+
+    @field_validator("exclude_accounts")
+    @classmethod
+    def _account_ids(cls, value: list[str]) -> list[str]:
+        wrong = [i for i in value if not re.match(ACCOUNT_ID, i)]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} is not an Alibaba Cloud account id (16 digits)")
+        return value
 
     @field_validator("enabled_items", "disabled_items")
     @classmethod

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dwdiag.clients.operations import BY_SERVICE, OPERATIONS, SERVICES, operation, read_actions
+from dwdiag.clients.operations import BY_SERVICE, OPERATIONS, SERVICES, operation, organization_actions, read_actions
 
 
 def sdk_client_class(service: str):
@@ -62,8 +62,10 @@ def test_read_actions_sorted_unique_and_without_sts():
             "actiontrail:LookupEvents", "dataworks:ListCodeReviews", "dataworks:ListCalcEngines"} <= set(acts)
 
 
-def test_read_actions_cover_every_non_sts_operation():
-    assert set(read_actions()) == {op.ram_action for op in OPERATIONS if op.service != "sts"}
+def test_read_actions_cover_every_operation_a_swept_account_answers():
+    assert set(read_actions()) == {op.ram_action for op in OPERATIONS if op.service not in ("sts", "resourcedirectory")}
+    assert organization_actions() == ["resourcemanager:ListAccounts", "sts:AssumeRole"]
+    assert not set(organization_actions()) & set(read_actions()), "a member role never needs to enter other accounts"
 
 
 def test_paged_operations_have_an_items_path():

@@ -66,6 +66,8 @@ SERVICES = {
         Service("actiontrail", "alibabacloud_actiontrail20200706", "2020-07-06", "actiontrail", "actiontrail"),
         Service("ram", "alibabacloud_ram20150501", "2015-05-01", "ram", "ram"),
         Service("sts", "alibabacloud_sts20150401", "2015-04-01", "sts", "sts"),
+        Service("resourcedirectory", "alibabacloud_resourcedirectorymaster20220419", "2022-04-19",
+                "resourcedirectory", "resourcemanager", endpoint="resourcedirectory.aliyuncs.com"),
     )
 }
 
@@ -105,7 +107,13 @@ OPERATIONS = [
                      token_paths=(("Marker",),), truncated=("IsTruncated",))),
     Operation("ram", "GetUser", "ram"),
     Operation("sts", "GetCallerIdentity", "sts"),
+    # Organization sweeps (DWDIAG_ACCOUNTS): the scanning account's own calls, never a member's.
+    Operation("sts", "AssumeRole", "sts"),
+    Operation("resourcedirectory", "ListAccounts", "resourcedirectory",
+              Paging("token", ("Accounts", "Account"), size_param="MaxResults", size=100)),
 ]
+# The calls made by the scanning account only, to find and enter the member accounts (organization sweeps).
+ORGANIZATION_OPERATIONS = ("sts:AssumeRole", "resourcedirectory:ListAccounts")
 
 BY_SERVICE: dict[str, dict[str, Operation]] = {}
 for _op in OPERATIONS:
@@ -120,5 +128,13 @@ def operation(service: str, name: str) -> Operation:
 
 
 def read_actions() -> list[str]:
-    """The RAM actions the collectors need (STS GetCallerIdentity needs no permission)."""
-    return sorted({op.ram_action for op in OPERATIONS if op.service != "sts"})
+    """The RAM actions the collectors need in an account they sweep (STS GetCallerIdentity needs no
+    permission; AssumeRole and ListAccounts are the scanning account's, see organization_actions)."""
+    return sorted({op.ram_action for op in OPERATIONS
+                   if op.service not in ("sts", "resourcedirectory")})
+
+
+def organization_actions() -> list[str]:
+    """The RAM actions the scanning account needs to sweep other accounts: list the Resource Directory's
+    members and assume the member role in each."""
+    return sorted({op.ram_action for op in OPERATIONS if f"{op.service}:{op.action}" in ORGANIZATION_OPERATIONS})
