@@ -1,10 +1,12 @@
-"""Deployment facts derived from the code: function names, package paths and the RAM policy.
+"""Deployment facts derived from the code: function names, package paths and the RAM policies.
 
-`template.yml` (FC 2.0, ROS `Aliyun::Serverless-2018-04-03`) and `s.yaml` (Serverless Devs, FC 3.0)
-are written by hand; the deployment tests check them against this module, so the policy's action
-list comes from the client layer's operation table and nowhere else. `scripts/deploy policy` prints
-the same document. It is deployment tooling, not part of the library the functions run, so it lives
-beside the scripts and never ships in a function package: `python -m scripts.deploy_lib policy`.
+`template.yml` (FC 2.0, ROS `Aliyun::Serverless-2018-04-03`), `s.yaml` (Serverless Devs, FC 3.0) and
+`deploy/member-role.yml` (the read-only role of an organization sweep, created in each member account)
+are written by hand; the deployment tests check them against this module, so the policies' action
+lists come from the client layer's operation table and nowhere else. `scripts/deploy policy` prints
+the scanning account's document, `scripts/deploy policy --member` the member role's. It is deployment
+tooling, not part of the library the functions run, so it lives beside the scripts and never ships in
+a function package: `python -m scripts.deploy_lib policy`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from dwdiag.clients.operations import read_actions
+from dwdiag.clients.operations import organization_actions, read_actions
 from dwdiag.models.findings import Category
+from dwdiag.settings import DEFAULT_MEMBER_ROLE
 
 SERVICE_NAME = "dwdiag"  # the FC 2.0 service; FC 3.0 has no services
 PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function
@@ -36,6 +39,17 @@ STORE_ACTIONS = ("oss:DeleteObject", "oss:GetObject", "oss:ListObjects", "oss:Pu
 BUCKET_ACTIONS = ("oss:ListObjects",)  # granted on the bucket, under the oss:Prefix condition
 # Fan-out: a handler invokes its own function asynchronously, once per region or shard.
 INVOKE_ACTIONS = ("fc:InvokeFunction",)
+# Organization sweeps (DWDIAG_ACCOUNTS): the scanning account lists the Resource Directory's members
+# (resourcemanager:ListAccounts, a list action) and assumes the member role in each. AssumeRole is granted
+# only on roles of that name (`acs:ram::*:role/<member role>`, any account), never on "*": what the role
+# can do is then decided by the member's own copy of it (deploy/member-role.yml), which trusts only the
+# scanner's role. The other organization actions (ListAccounts) are granted on "*".
+ASSUME_ACTIONS = ("sts:AssumeRole",)
+# deploy/member-role.yml, the read-only role an organization sweep assumes in each member account.
+MEMBER_ROLE_TEMPLATE = "deploy/member-role.yml"
+# The functions' role in the scanning account that `scripts/deploy role` creates (DEPLOY_ROLE_NAME), the
+# member role's default ScannerRoleName.
+SCANNER_ROLE = "dwdiag-fc"
 
 # Async retries after the function itself failed (FC's default is 3). 2: the handlers never raise for a
 # bad event (they answer an error), and failed API calls end as `error` findings inside the run, so
@@ -71,10 +85,29 @@ def function_arn(name: str, edition: str = "fc2") -> str:
     raise ValueError(f"edition is fc2 or fc3, not {edition!r}")
 
 
-def policy_document(bucket: str, prefix: str, edition: str = "fc2") -> dict[str, Any]:
-    """The RAM policy of the functions' role: the collectors' read actions, the store, self-invocation.
+def member_role_arn(member_role: str = DEFAULT_MEMBER_ROLE, account: str = "*") -> str:
+    """`acs:ram::*:role/dwdiag-scanner`: the member role in any account (or in `account`)."""
+    return f"acs:ram::{account}:role/{member_role}"
 
-    `bucket` and `prefix` may be deploy-time placeholders (`${OssBucket}` in template.yml's `!Sub`).
+
+def organization_statements(member_role: str = DEFAULT_MEMBER_ROLE) -> list[dict[str, Any]]:
+    """The scanning account's grants for organization sweeps: list the directory's members, and assume
+    the member role (only that role name) in them."""
+    listing = sorted(set(organization_actions()) - set(ASSUME_ACTIONS))
+    assume = sorted(set(organization_actions()) & set(ASSUME_ACTIONS))
+    return [
+        {"Effect": "Allow", "Action": listing, "Resource": "*"},
+        {"Effect": "Allow", "Action": assume, "Resource": [member_role_arn(member_role)]},
+    ]
+
+
+def policy_document(bucket: str, prefix: str, edition: str = "fc2",
+                    member_role: str = DEFAULT_MEMBER_ROLE) -> dict[str, Any]:
+    """The RAM policy of the functions' role: the collectors' read actions, the store, self-invocation,
+    and the organization sweep's listing of members and AssumeRole on the member role.
+
+    `bucket`, `prefix` and `member_role` may be deploy-time placeholders (`${OssBucket}` in template.yml's
+    `!Sub`).
     """
     return {
         "Version": "1",
@@ -86,8 +119,25 @@ def policy_document(bucket: str, prefix: str, edition: str = "fc2") -> dict[str,
              "Condition": {"StringLike": {"oss:Prefix": [f"{prefix}*"]}}},
             {"Effect": "Allow", "Action": sorted(INVOKE_ACTIONS),
              "Resource": [function_arn(name, edition) for name in functions()]},
+            *organization_statements(member_role),
         ],
     }
+
+
+def member_policy_document() -> dict[str, Any]:
+    """The permission policy of the member role (deploy/member-role.yml): exactly the collectors' read
+    actions, the same list the scanning account's policy grants for its own account. No write, no store,
+    no organization action: a member session only reads."""
+    return {"Version": "1", "Statement": [{"Effect": "Allow", "Action": read_actions(), "Resource": "*"}]}
+
+
+def member_trust_policy(scanner_account: str, scanner_role: str, operator: str = "") -> dict[str, Any]:
+    """The member role's trust policy: only the scanner's Function Compute service role
+    (`acs:ram::<scanner account>:role/<scanner role>`), and `operator` (a RAM user's or role's ARN, for
+    runs of `dwdiag` from a laptop) when given. Never a whole account (`:root`)."""
+    principals = [member_role_arn(scanner_role, scanner_account)] + ([operator] if operator else [])
+    return {"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"RAM": principals}}]}
 
 
 def granted_actions(policy: dict[str, Any]) -> set[str]:
@@ -101,7 +151,7 @@ def granted_actions(policy: dict[str, Any]) -> set[str]:
 
 
 def needed_actions() -> set[str]:
-    return set(read_actions()) | set(STORE_ACTIONS) | set(INVOKE_ACTIONS)
+    return set(read_actions()) | set(STORE_ACTIONS) | set(INVOKE_ACTIONS) | set(organization_actions())
 
 
 def action_mismatch(policy: dict[str, Any], needed: Optional[set[str]] = None) -> tuple[list[str], list[str]]:
@@ -143,15 +193,36 @@ def load_yaml(path: Path | str) -> Any:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.deploy_lib", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("policy", help="print the functions' RAM policy document as JSON")
-    p.add_argument("--bucket", required=True)
+    p = sub.add_parser("policy", help="print the functions' RAM policy document as JSON (--member: the member "
+                                      "role's policy and trust policy)")
+    p.add_argument("--member", action="store_true",
+                   help=f"the member role of {MEMBER_ROLE_TEMPLATE}: {{\"PolicyDocument\": its permission policy, "
+                        "\"AssumeRolePolicyDocument\": its trust policy}")
+    p.add_argument("--bucket", help="the results bucket (required without --member)")
     p.add_argument("--prefix", default="")
     p.add_argument("--edition", choices=("fc2", "fc3"), default="fc2",
                    help="fc2: template.yml's service-based function ARNs; fc3: s.yaml's")
+    p.add_argument("--member-role", default=DEFAULT_MEMBER_ROLE,
+                   help="the role assumed in each member account (DWDIAG_MEMBER_ROLE)")
+    p.add_argument("--scanner-account", default="<ScannerAccountId>",
+                   help="--member: the scanning account's id, for the trust policy")
+    p.add_argument("--scanner-role", default=SCANNER_ROLE,
+                   help="--member: the functions' service role in the scanning account, for the trust policy")
+    p.add_argument("--operator", default="",
+                   help="--member: the ARN of a RAM user or role that may also assume the member role")
     sub.add_parser("functions", help="print function name and category, one per line")
     args = parser.parse_args(argv)
-    if args.command == "policy":
-        json.dump(policy_document(args.bucket, args.prefix, args.edition), sys.stdout, indent=2)
+    if args.command == "policy" and args.member:
+        # One JSON object labelled with the ALIYUN::RAM::Role properties the documents go in (jq .PolicyDocument).
+        json.dump({"PolicyDocument": member_policy_document(),
+                   "AssumeRolePolicyDocument": member_trust_policy(args.scanner_account, args.scanner_role,
+                                                                   args.operator)},
+                  sys.stdout, indent=2)
+        print()
+    elif args.command == "policy":
+        if not args.bucket:
+            parser.error("policy: --bucket is required (or --member for the member role's policy)")
+        json.dump(policy_document(args.bucket, args.prefix, args.edition, args.member_role), sys.stdout, indent=2)
         print()
     else:
         for name, category in functions().items():

@@ -1,4 +1,5 @@
-"""The functions' RAM policy comes from the code: the operation table's read actions, the store, fan-out."""
+"""The functions' RAM policy comes from the code: the operation table's read actions, the store, fan-out,
+and the organization sweep's ListAccounts and AssumeRole (on the member role only)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import pytest
 
 from scripts import deploy_lib as deploy
 from dwdiag.clients import operations
-from dwdiag.clients.operations import Operation, read_actions
+from dwdiag.clients.operations import Operation, organization_actions, read_actions
+from dwdiag.settings import DEFAULT_MEMBER_ROLE
 
 from tests.support.deploy import resolve_sub
 
 READ = re.compile(r"^[a-z]+:(Get|List|Describe)[A-Za-z]+$")
 READ_EXCEPTIONS = {"actiontrail:LookupEvents"}  # ActionTrail's event search: a read with another verb
+MEMBER_ROLE = "${MemberRole}"  # template.yml's parameter
+
+
+def member_arns(member_role: str = MEMBER_ROLE) -> list[str]:
+    return [f"acs:ram::*:role/{member_role}"]
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +29,24 @@ def policy(service):
 
 
 def test_template_policy_is_exactly_the_one_the_code_makes(policy):
-    assert policy == deploy.policy_document("${OssBucket}", "${OssPrefix}"), (
+    assert policy == deploy.policy_document("${OssBucket}", "${OssPrefix}", member_role=MEMBER_ROLE), (
         "template.yml's Policies differ from scripts/deploy_lib.py policy_document; paste "
-        "`scripts/deploy policy --bucket '${OssBucket}' --prefix '${OssPrefix}'` into it (as YAML, with !Sub)")
+        "`scripts/deploy policy --bucket '${OssBucket}' --prefix '${OssPrefix}' --member-role '${MemberRole}'` "
+        "into it (as YAML, with !Sub)")
+
+
+def test_member_role_parameter_is_the_setting_and_reaches_the_functions(template, fc2_functions, fc3_functions):
+    from dwdiag.settings import Settings
+
+    parameter = template["Parameters"]["MemberRole"]
+    assert parameter["Default"] == DEFAULT_MEMBER_ROLE == Settings.model_fields["member_role"].default
+    pattern = next(m.pattern for m in Settings.model_fields["member_role"].metadata if hasattr(m, "pattern"))
+    assert parameter["AllowedPattern"] == pattern, "the template accepts exactly the role names the setting does"
+    for name, resource in fc2_functions.items():
+        assert resource["Properties"]["EnvironmentVariables"]["DWDIAG_MEMBER_ROLE"] == {"Ref": "MemberRole"}, \
+            "the role the functions assume is the one their policy lets them assume"
+        assert fc3_functions[name]["environmentVariables"]["DWDIAG_MEMBER_ROLE"] == \
+            f"${{env('DWDIAG_MEMBER_ROLE', '{DEFAULT_MEMBER_ROLE}')}}"
 
 
 def test_policy_grants_what_the_collectors_call_and_nothing_else(policy):
@@ -32,7 +54,22 @@ def test_policy_grants_what_the_collectors_call_and_nothing_else(policy):
     assert not missing, f"the collectors call actions template.yml does not grant: {missing}"
     assert not extra, f"template.yml grants actions nobody calls: {extra}"
     assert deploy.granted_actions(policy) == set(read_actions()) | set(deploy.STORE_ACTIONS) \
-        | set(deploy.INVOKE_ACTIONS)
+        | set(deploy.INVOKE_ACTIONS) | set(organization_actions())
+    assert set(organization_actions()) == {"resourcemanager:ListAccounts", "sts:AssumeRole"}
+
+
+def test_assume_role_is_granted_only_on_the_member_role_and_listing_members_on_every_resource(policy):
+    assume = [s for s in policy["Statement"] if "sts:AssumeRole" in s["Action"]]
+    assert assume == [{"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": member_arns()}], \
+        "AssumeRole only on roles named like the member role, in one statement of its own"
+    listing = [s for s in policy["Statement"] if "resourcemanager:ListAccounts" in s["Action"]]
+    assert listing == [{"Effect": "Allow", "Action": ["resourcemanager:ListAccounts"], "Resource": "*"}]
+    named = deploy.policy_document("b", "p/", member_role="audit-reader")
+    assert [s["Resource"] for s in named["Statement"] if "sts:AssumeRole" in s["Action"]] == \
+        [member_arns("audit-reader")]
+    default = deploy.policy_document("b", "p/")
+    assert [s["Resource"] for s in default["Statement"] if "sts:AssumeRole" in s["Action"]] == \
+        [member_arns(DEFAULT_MEMBER_ROLE)]
 
 
 def test_a_new_operation_in_the_table_makes_the_policy_check_fail(monkeypatch):
@@ -53,7 +90,7 @@ def test_a_grant_nobody_calls_makes_the_policy_check_fail():
 def test_least_privilege_reads_everywhere_writes_only_under_the_prefix_and_invoke_only_ours(policy):
     assert policy["Version"] == "1"
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
-    allowed_writes = set(deploy.STORE_ACTIONS) | set(deploy.INVOKE_ACTIONS)
+    allowed_writes = set(deploy.STORE_ACTIONS) | set(deploy.INVOKE_ACTIONS) | set(deploy.ASSUME_ACTIONS)
     for statement in policy["Statement"]:
         actions = statement["Action"]
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -75,24 +112,28 @@ def test_least_privilege_reads_everywhere_writes_only_under_the_prefix_and_invok
     invoke = next(s for s in policy["Statement"] if set(s["Action"]) == set(deploy.INVOKE_ACTIONS))
     assert invoke["Resource"] == [f"acs:fc:*:*:services/{deploy.SERVICE_NAME}/functions/{name}"
                                   for name in deploy.functions()]
+    assume = next(s for s in policy["Statement"] if set(s["Action"]) == set(deploy.ASSUME_ACTIONS))
+    assert assume["Resource"] == member_arns() and "Condition" not in assume
 
 
 def test_fc3_policy_differs_only_in_the_function_arns():
     fc2 = deploy.policy_document("b", "p/")
     fc3 = deploy.policy_document("b", "p/", edition="fc3")
-    assert fc2["Statement"][:-1] == fc3["Statement"][:-1]
-    assert fc3["Statement"][-1]["Action"] == list(deploy.INVOKE_ACTIONS)
-    assert fc3["Statement"][-1]["Resource"] == [f"acs:fc:*:*:functions/{n}" for n in deploy.functions()]
+    at = next(i for i, s in enumerate(fc3["Statement"]) if s["Action"] == list(deploy.INVOKE_ACTIONS))
+    assert fc2["Statement"][:at] + fc2["Statement"][at + 1:] == fc3["Statement"][:at] + fc3["Statement"][at + 1:]
+    assert fc3["Statement"][at]["Resource"] == [f"acs:fc:*:*:functions/{n}" for n in deploy.functions()]
     with pytest.raises(ValueError):
         deploy.policy_document("b", "p/", edition="fc4")
 
 
 # --- issue 7: a check that fails on any write or `*` action, proven against widened policies ---------
 
-def least_privilege_problems(policy: dict, bucket: str = "b", prefix: str = "p/") -> list[str]:
-    """Why `policy` is more than reads plus the store and invoke grants (empty when it is not): the store's
-    object actions only on the results prefix, ListObjects only on the bucket and only under the
-    `oss:Prefix` condition of the results prefix, no other OSS action, invoke never on every resource."""
+def least_privilege_problems(policy: dict, bucket: str = "b", prefix: str = "p/",
+                             member_role: str = DEFAULT_MEMBER_ROLE) -> list[str]:
+    """Why `policy` is more than reads plus the store, invoke and AssumeRole grants (empty when it is not):
+    the store's object actions only on the results prefix, ListObjects only on the bucket and only under the
+    `oss:Prefix` condition of the results prefix, no other OSS action, invoke never on every resource,
+    AssumeRole only on the member role's name, without a condition that could widen it."""
     problems = []
     objects = set(deploy.STORE_ACTIONS) - set(deploy.BUCKET_ACTIONS)
     under_prefix = [f"acs:oss:*:*:{bucket}/{prefix}*"]
@@ -118,13 +159,16 @@ def least_privilege_problems(policy: dict, bucket: str = "b", prefix: str = "p/"
             elif action in deploy.INVOKE_ACTIONS:
                 if "*" in resources:
                     problems.append(f"{action} on every resource")
+            elif action in deploy.ASSUME_ACTIONS:
+                if resources != member_arns(member_role) or condition is not None:
+                    problems.append(f"{action} on {resources}, not only on the member role {member_role}")
             elif not (READ.match(action) or action in READ_EXCEPTIONS):
                 problems.append(f"{action} is not a read")
     return problems
 
 
 def test_the_template_policy_has_no_write_or_wildcard_action(policy):
-    assert least_privilege_problems(policy, "${OssBucket}", "${OssPrefix}") == []
+    assert least_privilege_problems(policy, "${OssBucket}", "${OssPrefix}", MEMBER_ROLE) == []
     assert least_privilege_problems(deploy.policy_document("b", "p/", edition="fc3")) == []
 
 
@@ -148,7 +192,13 @@ def test_the_template_policy_has_no_write_or_wildcard_action(policy):
     {"Effect": "Allow", "Action": ["oss:ListBuckets"], "Resource": ["acs:oss:*:*:*"]},
     {"Effect": "Allow", "NotAction": ["ram:GetUser"], "Resource": "*"},
     {"Effect": "Allow", "Action": ["fc:InvokeFunction"], "Resource": "*"},
-], ids=lambda w: str(w.get("Action") or w.get("NotAction")))
+    {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": ["acs:ram::*:role/*"]},
+    {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": ["acs:ram::*:role/ResourceDirectoryAccountAccessRole"]},
+    {"Effect": "Allow", "Action": ["sts:*"], "Resource": ["acs:ram::*:role/dwdiag-scanner"]},
+    {"Effect": "Allow", "Action": ["resourcemanager:CreateAccount"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["resourcemanager:MoveAccount"], "Resource": "*"},
+], ids=lambda w: f"{w.get('Action') or w.get('NotAction')} on {w.get('Resource')}")
 def test_any_write_or_wildcard_grant_is_caught(widening):
     today = deploy.policy_document("b", "p/")
     widened = {**today, "Statement": [*today["Statement"], widening]}
