@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import pytest
@@ -36,3 +37,15 @@ def fc2_functions(service) -> dict[str, dict[str, Any]]:
 def fc3_functions(s_yaml) -> dict[str, dict[str, Any]]:
     """Function name -> props, from s.yaml."""
     return {r["props"]["functionName"]: r["props"] for r in s_yaml["resources"].values()}
+
+
+@pytest.fixture
+def bare_path(tmp_path) -> str:
+    """A PATH with bash and the few tools scripts/deploy uses, and none of fun, s, aliyun."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "sed", "tr", "env"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)

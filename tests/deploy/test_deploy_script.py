@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,18 +16,6 @@ from tests.support.paths import ROOT
 SCRIPT = str(ROOT / "scripts" / "deploy")
 SECRET = "SECdeadbeefdeadbeefdeadbeef"
 WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=tok123"
-
-
-@pytest.fixture
-def bare_path(tmp_path):
-    """A PATH with bash and the few tools the script uses, and none of fun, s, aliyun."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool in ("bash", "dirname", "sed", "tr", "env"):
-        found = shutil.which(tool)
-        assert found, tool
-        (bin_dir / tool).symlink_to(found)
-    return str(bin_dir)
 
 
 def run(args, path, **env):
@@ -71,3 +58,17 @@ def test_policy_prints_the_code_s_document(bare_path):
     done = run(["policy", "--bucket", "b", "--prefix", "p/", "--edition", "fc3"], bare_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == deploy.policy_document("b", "p/", edition="fc3")
+
+
+def test_policy_needs_a_bucket_unless_it_is_the_member_role_s(bare_path):
+    done = run(["policy"], bare_path)
+    assert done.returncode == 2 and "--bucket is required" in done.stderr
+    done = run(["policy", "--bucket", "b", "--member-role", "audit-reader"], bare_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == deploy.policy_document("b", "", member_role="audit-reader")
+
+
+def test_role_grants_assume_role_on_the_member_role_of_the_environment(bare_path):
+    done = run(["role", "--dry-run"], bare_path, DWDIAG_OSS_BUCKET="results", DWDIAG_MEMBER_ROLE="audit-reader")
+    assert done.returncode in (0, 3), done.stderr
+    assert "acs:ram::*:role/audit-reader" in done.stderr and "resourcemanager:ListAccounts" in done.stderr
