@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from scripts import deploy_lib as deploy
 
 from tests.support.paths import ROOT
