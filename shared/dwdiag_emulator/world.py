@@ -4,13 +4,14 @@ A bad world raises WorldError naming each bad key with its line (from yaml's nod
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .objects import McProject, SecurityStrategy, Wire, Workspace, hidden
+from .objects import McProject, SecurityStrategy, Tag, Wire, Workspace, hidden
 
 try:  # the C loader keeps a 1,000-workspace world fast to read
     _Loader: Any = yaml.CSafeLoader
@@ -192,6 +193,35 @@ class World(BaseModel):
     quotas: List[Quota] = Field(default_factory=list)
     faults: List[Fault] = Field(default_factory=list)
     log_limit: int = 10000  # request-log records kept; 0 turns the log off
+    organization: Optional[Organization] = None  # the Resource Directory this account manages
+
+    @model_validator(mode="after")
+    def _member_tenants(self) -> "World":
+        """A member's tenant keeps its own data, quotas and faults; what it leaves out of `now` and
+        `auth` it takes from the management account's world. A member entry for the management
+        account itself stands for this world (it may give roles, never a tenant)."""
+        if self.organization is None:
+            return self
+        keys: Dict[str, str] = {}
+        for i, m in enumerate(self.organization.members):
+            if m.AccountId == self.account_id:
+                if m.tenant is not None:
+                    raise ValueError(f"organization.members.{i}.tenant: {m.AccountId} is the management "
+                                     "account, whose tenant is this world")
+                continue
+            tenant = m.tenant if m.tenant is not None else World(account_id=m.AccountId)
+            if "now" not in tenant.model_fields_set:
+                tenant.now = self.now
+            if "auth" not in tenant.model_fields_set:
+                tenant.auth = self.auth
+            m.tenant = tenant
+        for owner in [self, *(m.tenant for m in self.organization.members if m.tenant is not None)]:
+            for key in [*owner.credentials.access_keys, *owner.credentials.sts_tokens]:
+                if key.AccessKeyId in keys and keys[key.AccessKeyId] != owner.account_id:
+                    raise ValueError(f"AccessKeyId {key.AccessKeyId} is held by both {keys[key.AccessKeyId]} "
+                                     f"and {owner.account_id}; a key belongs to one account")
+                keys[key.AccessKeyId] = owner.account_id
+        return self
 
     def region_names(self) -> List[str]:
         names = list(self.regions) or ["cn-hangzhou"]
@@ -203,22 +233,184 @@ class World(BaseModel):
         return self.default_region or self.region_names()[0]
 
 
+# --- Resource Directory (ResourceDirectoryMaster 2022-04-19) and member tenants ----------------
+
+ACCOUNT_ID = r"^\d{16}$"
+# ListAccounts Status: the values the API reference lists, plus the Create* states of a cloud account
+# still being created that the alicloud Terraform provider documents for the same field.
+MemberStatus = Literal["CreateSuccess", "CreateVerifying", "CreateFailed", "CreateExpired", "CreateCancelled",
+                       "PromoteVerifying", "PromoteFailed", "PromoteExpired", "PromoteCancelled",
+                       "PromoteSuccess", "InviteSuccess"]
+
+
+class Folder(BaseModel):
+    """A folder of the directory; no ParentFolderId = directly under the root folder."""
+    model_config = ConfigDict(extra="forbid")
+    FolderId: str = Field(pattern=r"^fd-[A-Za-z0-9]+$")
+    FolderName: str
+    ParentFolderId: Optional[str] = None
+
+
+class MemberRole(BaseModel):
+    """A RAM role in a member account, as far as STS AssumeRole sees it. `trusts`: the principals of
+    its trust policy (an account id or `acs:ram::<uid>:root` = any RAM identity of that account; a RAM
+    user or role ARN = only that one); empty = the management account. `deny: true` refuses every
+    caller (the NoPermission answer of a role that does not trust you, or of a caller without
+    sts:AssumeRole)."""
+    model_config = ConfigDict(extra="forbid")
+    trusts: List[str] = Field(default_factory=list)
+    deny: bool = False
+    max_session_duration: int = Field(3600, ge=3600, le=43200)  # RAM MaxSessionDuration
+    RoleId: Optional[str] = None
+
+
+class OrgMember(Wire):
+    """A ListAccounts entry (ListAccountsResponseBodyAccountsAccount) plus the emulator's view of the
+    account: its RAM roles and its own tenant (a world of its own, or a world file's path relative to
+    the file that names it). ResourceDirectoryId/Path are filled in from the directory unless set."""
+    AccountId: str = Field(pattern=ACCOUNT_ID)
+    DisplayName: str
+    AccountName: Optional[str] = None
+    FolderId: Optional[str] = None  # default: the root folder
+    JoinMethod: Literal["invited", "created"] = "created"
+    JoinTime: Optional[str] = None
+    ModifyTime: Optional[str] = None
+    ResourceDirectoryId: Optional[str] = None
+    ResourceDirectoryPath: Optional[str] = None
+    Status: MemberStatus = "CreateSuccess"
+    Type: Literal["CloudAccount", "ResourceAccount"] = "ResourceAccount"
+    DeletionStatus: Optional[Literal["Checking", "Deleting", "CheckFailed", "DeleteFailed"]] = None
+    tags: List[Tag] = hidden(factory=list)
+    roles: Dict[str, MemberRole] = hidden(factory=dict)
+    tenant: Optional["World"] = hidden()
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, roles: Dict[str, MemberRole]) -> Dict[str, MemberRole]:
+        seen: Dict[str, str] = {}
+        for name in roles:
+            if not re.match(r"^[A-Za-z0-9.\-]{1,64}$", name):
+                raise ValueError(f"role name {name!r}: 1 to 64 letters, digits, periods and hyphens (RAM CreateRole)")
+            if name.lower() in seen:
+                raise ValueError(f"role names {seen[name.lower()]!r} and {name!r} differ only in case")
+            seen[name.lower()] = name
+        return roles
+
+    @model_validator(mode="after")
+    def _own_tenant(self) -> "OrgMember":
+        tenant = self.tenant
+        if tenant is None:
+            return self
+        if "account_id" in tenant.model_fields_set and tenant.account_id != self.AccountId:
+            raise ValueError(f"tenant.account_id {tenant.account_id} is not this member's AccountId "
+                             f"{self.AccountId} (leave it out: it defaults to AccountId)")
+        if tenant.organization is not None:
+            raise ValueError("tenant.organization: a member account cannot hold a resource directory of its own")
+        tenant.account_id = self.AccountId
+        return self
+
+    def role(self, name: str) -> Optional[MemberRole]:
+        """RAM role names are matched without regard to case (UNCONFIRMED, docs/evidence.md)."""
+        for key, role in self.roles.items():
+            if key.lower() == name.lower():
+                return role
+        return None
+
+    def role_name(self, name: str) -> str:
+        return next((key for key in self.roles if key.lower() == name.lower()), name)
+
+
+class Organization(BaseModel):
+    """The Resource Directory the world's account manages."""
+    model_config = ConfigDict(extra="forbid")
+    resource_directory_id: str = Field("rd-emu01", pattern=r"^rd-[A-Za-z0-9]+$")
+    root_folder_id: str = Field("r-emu001", pattern=r"^r-[A-Za-z0-9]+$")
+    folders: List[Folder] = Field(default_factory=list)
+    members: List[OrgMember] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _links(self) -> "Organization":
+        ids = {f.FolderId for f in self.folders}
+        if len(ids) != len(self.folders):
+            raise ValueError("folders: a FolderId is given twice")
+        for f in self.folders:
+            if f.ParentFolderId not in (None, self.root_folder_id) and f.ParentFolderId not in ids:
+                raise ValueError(f"folders: {f.FolderId}'s ParentFolderId {f.ParentFolderId} is neither "
+                                 "a folder nor the root folder")
+        seen = set()
+        for i, m in enumerate(self.members):
+            if m.AccountId in seen:
+                raise ValueError(f"members.{i}.AccountId: {m.AccountId} is listed twice")
+            seen.add(m.AccountId)
+            folder = m.FolderId or self.root_folder_id
+            if folder != self.root_folder_id and folder not in ids:
+                raise ValueError(f"members.{i}.FolderId: {folder} is neither a folder nor the root folder")
+            m.FolderId = folder
+            m.ResourceDirectoryId = m.ResourceDirectoryId or self.resource_directory_id
+            m.ResourceDirectoryPath = m.ResourceDirectoryPath or "/".join(
+                [self.resource_directory_id, *self._folder_path(folder), m.AccountId])
+        return self
+
+    def _folder_path(self, folder: str) -> List[str]:
+        parents = {f.FolderId: f.ParentFolderId for f in self.folders}
+        path: List[str] = []
+        while folder != self.root_folder_id and folder not in path:
+            path.insert(0, folder)
+            folder = parents.get(folder) or self.root_folder_id
+        return [self.root_folder_id, *path]
+
+    def member(self, account_id: str) -> Optional[OrgMember]:
+        return next((m for m in self.members if m.AccountId == account_id), None)
+
+
+OrgMember.model_rebuild()
+World.model_rebuild()
+
+
 class WorldError(ValueError):
     """A world file that does not validate; the message names each bad key and its line."""
 
 
 def load_world(source: Union[str, Path, Dict[str, Any], World]) -> World:
-    """Read a world from a path, YAML text, a dict or a World."""
+    """Read a world from a path, YAML text, a dict or a World. A member's `tenant` given as a path is
+    read relative to the file that names it (the working directory for text or a dict)."""
     if isinstance(source, World):
         return source
     if isinstance(source, dict):
-        return _validate(source, None)
-    text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
+        return _validate(_member_files(source, Path.cwd()), None)
+    is_path = _is_path(source)
+    text = Path(source).read_text(encoding="utf-8") if is_path else str(source)
     try:
         data = yaml.load(text, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         raise WorldError(f"world is not valid YAML: {exc}") from exc
-    return _validate(data, text)
+    base = Path(source).resolve().parent if is_path else Path.cwd()
+    return _validate(_member_files(data, base), text)
+
+
+def _member_files(data: Any, base: Path) -> Any:
+    """Replace each member tenant given as a file path by the world read from it; a bad file is
+    reported with the member's place and the file's own lines."""
+    org = data.get("organization") if isinstance(data, dict) else None
+    members = org.get("members") if isinstance(org, dict) else None
+    if not isinstance(members, list) or not any(isinstance(m, dict) and isinstance(m.get("tenant"), str)
+                                                for m in members):
+        return data
+    members = list(members)
+    for i, member in enumerate(members):
+        if not (isinstance(member, dict) and isinstance(member.get("tenant"), str)):
+            continue
+        path = (base / member["tenant"]).resolve()
+        where = f"organization.members.{i}.tenant ({path})"
+        if not path.is_file():
+            raise WorldError(f"invalid world:\n  {where}: no such world file")
+        try:
+            tenant = load_world(path)
+        except WorldError as exc:
+            detail = str(exc).replace("invalid world:\n  ", "").replace("\n  ", "\n    ")
+            raise WorldError(f"invalid world:\n  {where}: {detail}") from None
+        members[i] = {**member, "tenant": tenant}
+    return {**data, "organization": {**org, "members": members}}
 
 
 def _is_path(source: Union[str, Path]) -> bool:
