@@ -36,6 +36,19 @@ def authenticate(req: ApiRequest, backend: Backend) -> str:
     return ak
 
 
+def claimed_access_key(req: ApiRequest) -> str:
+    """The AccessKeyId a request says it is signed with (before any check), to route it to the
+    account holding that key."""
+    if "Signature" in req.query and "authorization" not in req.headers:
+        return req.params.get("AccessKeyId", "")
+    scheme, _, rest = req.headers.get("authorization", "").partition(" ")
+    for item in rest.split(","):
+        key, _, val = item.strip().partition("=")
+        if key == "Credential":
+            return val
+    return ""
+
+
 def _parse_authorization(value: str) -> Tuple[str, list, str]:
     scheme, _, rest = value.partition(" ")
     if scheme != ACS3:
@@ -105,4 +118,4 @@ def _check_v1(req: ApiRequest, backend: Backend) -> str:
     return ak
 
 
-__all__ = ["authenticate", "acs3_signature"]
+__all__ = ["authenticate", "acs3_signature", "claimed_access_key"]

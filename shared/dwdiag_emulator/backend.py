@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .objects import (ComputeEntry, ComputeGroup, DataSourceEntry, DataSourceGroup, Deployment,
                       DwFile, PipelineRun, Workspace)
@@ -65,12 +65,18 @@ class RegionState:
 
 
 class Backend:
-    def __init__(self, world: World, clock: Optional[Clock] = None):
+    """One account's tenant. `extra_regions` are served empty (the regions other accounts of an
+    organization have and this one does not); `directory` (tenants.Directory) is set when the
+    emulator serves more than one account, for STS AssumeRole and ListAccounts."""
+
+    def __init__(self, world: World, clock: Optional[Clock] = None, extra_regions: Sequence[str] = ()):
         self.world = world
         fixed = parse_time(world.now) if world.now else None
         self._clock = clock or (lambda: fixed or datetime.now(timezone.utc))
-        self.regions = {name: RegionState(name, world.regions.get(name, Region()))
-                        for name in world.region_names()}
+        names = world.region_names()
+        names += [r for r in extra_regions if r not in names]
+        self.regions = {name: RegionState(name, world.regions.get(name, Region())) for name in names}
+        self.directory: Any = None
         self.home_region = world.home_region()
         self.ram_users = world.ram_users
         self.ram_by_name = {u.UserName: u for u in self.ram_users}

@@ -17,7 +17,8 @@ _LOG_KEYS = ("ProjectId", "Id", "DataSourceId", "FileId", "NodeId", "DeploymentI
              "PipelineRunId", "Namespace", "ObjectId", "Type", "Types", "EnvType", "Status",
              "CalcEngineType", "PageNumber", "PageSize", "NextToken", "MaxResults", "StartTime",
              "EndTime", "Marker", "MaxItems", "UserName", "Name", "marker", "maxItem",
-             "verbose", "projectName", "IncludeShadowTrails", "ControlModule")
+             "verbose", "projectName", "IncludeShadowTrails", "ControlModule",
+             "RoleArn", "RoleSessionName", "DurationSeconds", "QueryKeyword", "IncludeTags")
 
 
 @dataclass
@@ -41,6 +42,7 @@ class RequestRecord:
     error_code: Optional[str]
     access_key_id: str = ""
     duration_ms: float = 0.0
+    account_id: str = ""  # the account that served it (an organization's member, or the world's own)
 
     def as_dict(self) -> Dict[str, Any]:
         return asdict(self)

@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Union
+from urllib.parse import parse_qsl
 
-from .backend import Backend, Clock
-from .controls import Controls, RequestRecord
+from .backend import Clock
+from .controls import RequestRecord
 from .service import Reply, Service
+from .tenants import Directory, Tenant
 from .world import Fault, Quota, World, load_world
 
 CONTROL_PREFIX = "/_emulator/"
@@ -58,13 +60,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Emulator:
-    """`with Emulator(world).running() as url:` serves the world on free 127.0.0.1 ports."""
+    """`with Emulator(world).running() as url:` serves the world on free 127.0.0.1 ports.
+
+    With an `organization`, each member account is a tenant of its own (tenants.py): `backend` and
+    `controls` are the world's own account's, `tenant(account_id)` any account's; the run-time
+    controls below take `account=` (default: the world's own) and the clear_* ones clear every account.
+    """
 
     def __init__(self, world: Union[str, Path, Dict[str, Any], World], clock: Optional[Clock] = None):
         self.world = load_world(world)
-        self.backend = Backend(self.world, clock)
-        self.controls = Controls(self.world.quotas, self.world.faults, self.world.log_limit)
-        self.service = Service(self.backend, self.controls)
+        self.directory = Directory(self.world, clock)
+        self.backend = self.directory.root.backend
+        self.controls = self.directory.root.controls
+        self.service = Service(self.directory)
         self._servers: Dict[str, _Server] = {}
         self._threads: List[threading.Thread] = []
 
@@ -112,31 +120,49 @@ class Emulator:
         return {region: self.endpoint(region) for region in self._servers}
 
     # --- run-time quotas, faults and the request log -------------------------------------------
-    def add_fault(self, **fields: Any) -> Fault:
-        """e.g. add_fault(actions=["ListProjects"], kind="error", status=503, code="ServiceUnavailable", times=2)"""
-        return self.controls.add_fault(Fault(**fields))
+    def tenant(self, account_id: Optional[str] = None) -> Tenant:
+        """The world's own account (None) or an organization member's tenant, by AccountId."""
+        return self.directory.tenant(account_id)
 
-    def add_quota(self, **fields: Any) -> Quota:
+    def add_fault(self, account: Optional[str] = None, **fields: Any) -> Fault:
+        """e.g. add_fault(actions=["ListProjects"], kind="error", status=503, code="ServiceUnavailable", times=2)"""
+        return self.tenant(account).controls.add_fault(Fault(**fields))
+
+    def add_quota(self, account: Optional[str] = None, **fields: Any) -> Quota:
         """e.g. add_quota(name="dw-read", product="dataworks", qps=5, daily=100)"""
-        return self.controls.add_quota(Quota(**fields))
+        return self.tenant(account).controls.add_quota(Quota(**fields))
 
     def clear_faults(self) -> None:
-        self.controls.clear_faults()
+        for tenant in self.directory.all():
+            tenant.controls.clear_faults()
 
     def clear_quotas(self) -> None:
-        self.controls.clear_quotas()
+        for tenant in self.directory.all():
+            tenant.controls.clear_quotas()
 
-    def requests(self) -> List[RequestRecord]:
-        return self.controls.records()
+    def requests(self, account: Optional[str] = None) -> List[RequestRecord]:
+        """One account's request log (default: the world's own); account="*" merges all, by time."""
+        if account == "*":
+            records = [r for t in self.directory.all() for r in t.controls.records()]
+            return sorted(records, key=lambda r: r.time)
+        return self.tenant(account).controls.records()
 
     def clear_requests(self) -> None:
-        self.controls.clear_log()
+        for tenant in self.directory.all():
+            tenant.controls.clear_log()
+
+    def expire_member_tokens(self) -> int:
+        """Every STS token AssumeRole has issued expires now; returns how many."""
+        return self.directory.expire_issued()
 
     def control(self, method: str, path: str, body: bytes) -> Reply:
-        """HTTP control: GET requests, POST faults|quotas (JSON), DELETE faults|quotas|requests."""
-        what = path[len(CONTROL_PREFIX):].split("?")[0].strip("/")
+        """HTTP control: GET requests[?account=ID|*], POST faults|quotas (JSON, may name "account"),
+        DELETE faults|quotas|requests, POST sts/expire (expire every token AssumeRole issued)."""
+        what, _, query = path[len(CONTROL_PREFIX):].partition("?")
+        what = what.strip("/")
         try:
             data = json.loads(body) if body else {}
+            data.update(dict(parse_qsl(query)))
             result = self._control(method, what, data)
         except (ValueError, TypeError) as exc:
             return Reply(400, json.dumps({"error": str(exc)}).encode())
@@ -146,12 +172,13 @@ class Emulator:
 
     def _control(self, method: str, what: str, data: Dict[str, Any]) -> Optional[Any]:
         actions = {
-            ("GET", "requests"): lambda: [r.as_dict() for r in self.requests()],
+            ("GET", "requests"): lambda: [r.as_dict() for r in self.requests(data.get("account"))],
             ("POST", "faults"): lambda: self.add_fault(**data).model_dump(),
             ("POST", "quotas"): lambda: self.add_quota(**data).model_dump(),
             ("DELETE", "faults"): lambda: self.clear_faults() or {},
             ("DELETE", "quotas"): lambda: self.clear_quotas() or {},
             ("DELETE", "requests"): lambda: self.clear_requests() or {},
+            ("POST", "sts/expire"): lambda: {"expired": self.expire_member_tokens()},
         }
         action = actions.get((method, what))
         return action() if action else None

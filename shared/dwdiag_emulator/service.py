@@ -10,13 +10,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
-from .auth import authenticate
+from .auth import authenticate, claimed_access_key
 from .backend import Backend
 from .controls import CallInfo, Controls, RequestRecord, fault_error, key_params
 from .exceptions import (EmulatorError, ForbiddenAccess, InvalidActionNotFound, InvalidVersion,
                          new_request_id)
 from .protocol import MC_ROOT, VERSIONS, ApiRequest, parse_request
 from .responses import ROUTES, Call
+from .tenants import Directory, Tenant
 
 log = logging.getLogger("dwdiag_emulator")
 
@@ -30,57 +31,68 @@ class Reply:
 
 
 class Service:
-    def __init__(self, backend: Backend, controls: Controls):
-        self.backend = backend
-        self.controls = controls
+    """Serves every account of a Directory; `backend` and `controls` are the world's own account's."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        self.backend: Backend = directory.root.backend
+        self.controls: Controls = directory.root.controls
 
     def handle(self, method: str, target: str, headers: Dict[str, str], body: bytes,
                region: Optional[str] = None) -> Reply:
         started = time.monotonic()
         req = parse_request(method, target, headers, body)
-        region_name = self.backend.region(region or _host_region(req)).name
+        # the account that holds the signing key serves the request: its data, quotas, faults, log
+        tenant = self.directory.by_key(claimed_access_key(req))
+        backend = tenant.backend
+        region_name = backend.region(region or _host_region(req)).name
         product = VERSIONS.get(req.version, "")
         info = CallInfo(product, req.version, req.action, region_name,
                         {**req.params, **req.path_params})
         request_id, ak = new_request_id(), ""
         try:
             _route_check(req, product)
-            if self.backend.world.auth.verify_signatures:
-                ak = authenticate(req, self.backend)
-            reply = self._serve(req, info, request_id, ak)
+            if backend.world.auth.verify_signatures:
+                ak = authenticate(req, backend)
+            reply = self._serve(tenant, req, info, request_id, ak)
         except EmulatorError as exc:
-            host = f"{product or 'pop'}.{region_name}.aliyuncs.com"
+            host = _HOSTS.get(product) or f"{product or 'pop'}.{region_name}.aliyuncs.com"
             reply = Reply(exc.status, exc.render(request_id, host), exc.headers)
         except Exception:  # a handler bug must still answer, never drop the connection
             log.exception("emulator handler failed for %s", req.action)
             err = EmulatorError()
             reply = Reply(500, err.render(request_id, "emulator"))
-        self._record(info, reply, ak, started)
+        self._record(tenant, info, reply, ak, started)
         return reply
 
-    def _serve(self, req: ApiRequest, info: CallInfo, request_id: str, ak: str) -> Reply:
-        self.controls.check_quotas(info)
-        fault = self.controls.pick_fault(info)
+    def _serve(self, tenant: Tenant, req: ApiRequest, info: CallInfo, request_id: str, ak: str) -> Reply:
+        controls, backend = tenant.controls, tenant.backend
+        controls.check_quotas(info)
+        fault = controls.pick_fault(info)
         if fault is not None:
             if fault.latency_ms:
                 time.sleep(fault.latency_ms / 1000.0)
             shaped = _fault_reply(fault, info)
             if shaped is not None:
                 return shaped
-        call = Call(self.backend, self.backend.region(info.region), req.action, req.version,
+        call = Call(backend, backend.region(info.region), req.action, req.version,
                     req.params, req.path_params, request_id, ak)
         body = ROUTES[(req.version, req.action)](call)
         return Reply(200, json.dumps(body).encode("utf-8"))
 
-    def _record(self, info: CallInfo, reply: Reply, ak: str, started: float) -> None:
+    def _record(self, tenant: Tenant, info: CallInfo, reply: Reply, ak: str, started: float) -> None:
         code = None
         if reply.status >= 400:
             code = _error_code(reply.body)
-        self.controls.record(RequestRecord(
+        tenant.controls.record(RequestRecord(
             time=time.time(), region=info.region, product=info.product, version=info.version,
             action=info.action, params=key_params(info.params), status=reply.status,
             error_code=code, access_key_id=ak,
-            duration_ms=round((time.monotonic() - started) * 1000, 3)))
+            duration_ms=round((time.monotonic() - started) * 1000, 3), account_id=tenant.account_id))
+
+
+# global endpoints: an error names the host the SDK called
+_HOSTS = {"resourcedirectory": "resourcedirectory.aliyuncs.com"}
 
 
 def _route_check(req: ApiRequest, product: str) -> None:
