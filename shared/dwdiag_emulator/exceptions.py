@@ -188,3 +188,48 @@ class MaxComputeNoSuchProject(MaxComputeError):
 
     code, status = "NoSuchObject", 404
     message = "The specified project does not exist."
+
+
+# --- STS AssumeRole (the AssumeRole API reference's error table; the root-account and trust messages
+# from "STS common errors", help doc 42775) and Resource Directory ListAccounts ------------------
+
+class InvalidParameterRoleArn(EmulatorError):
+    code, status = "InvalidParameter.RoleArn", 400
+    message = "The parameter RoleArn is wrongly formed."
+
+
+class InvalidParameterRoleSessionName(EmulatorError):
+    code, status = "InvalidParameter.RoleSessionName", 400
+    message = "The parameter RoleSessionName is wrongly formed."
+
+
+class InvalidParameterDurationSeconds(EmulatorError):
+    code, status = "InvalidParameter.DurationSeconds", 400
+    message = "The Min/Max value of DurationSeconds is 15min/1hr."
+
+
+class NoPermission(EmulatorError):
+    """403 NoPermission (AssumeRole error table). The root-account and does-not-trust messages are
+    doc 42775's; that they come with 403 like the table's row is UNCONFIRMED."""
+
+    code, status = "NoPermission", 403
+    message = "You are not authorized to do this action. You should be authorized by RAM."
+
+
+ROOT_MAY_NOT_ASSUME = "Roles may not be assumed by root accounts."
+ROLE_DOES_NOT_TRUST = ("No permission perform sts:AssumeRole on this Role. Maybe you are not authorized "
+                       "to perform sts:AssumeRole or the specified role does not trust you")
+
+
+class EntityNotExistRole(EmulatorError):
+    code, status = "EntityNotExist.Role", 404
+    message = "The specified Role not exists."
+
+
+class EntityNotExistsResourceDirectory(EmulatorError):
+    """ListAccounts' documented 404. Also served to a member account (not the management account)
+    calling ListAccounts, which the page does not cover (UNCONFIRMED)."""
+
+    code, status = "EntityNotExists.ResourceDirectory", 404
+    message = ("The resource directory for the account is not enabled. We recommend that you first "
+               "enable the resource directory for the account.")

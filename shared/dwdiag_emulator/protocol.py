@@ -18,6 +18,7 @@ VERSIONS = {
     "2020-07-06": "actiontrail",
     "2015-05-01": "ram",
     "2015-04-01": "sts",
+    "2022-04-19": "resourcedirectory",
 }
 
 
