@@ -9,16 +9,14 @@ import sys
 
 from scripts import deploy_lib as deploy
 
+from tests.support.deploy import SCRIPT, run_deploy
 from tests.support.paths import ROOT
 
-SCRIPT = str(ROOT / "scripts" / "deploy")
 SECRET = "SECdeadbeefdeadbeefdeadbeef"
 WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=tok123"
 
 
-def run(args, path, **env):
-    full = {"PATH": path, "HOME": os.environ.get("HOME", "/root"), "DWDIAG_VENV": sys.prefix, **env}
-    return subprocess.run([SCRIPT, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60)
+run = run_deploy
 
 
 def test_no_subcommand_runs_nothing(bare_path):

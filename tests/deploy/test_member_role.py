@@ -18,9 +18,8 @@ from dwdiag.clients import operations
 from dwdiag.clients.operations import Operation, organization_actions, read_actions
 from dwdiag.settings import ACCOUNT_ID, DEFAULT_MEMBER_ROLE, Settings
 
-from tests.deploy.test_policy import READ, READ_EXCEPTIONS, least_privilege_problems
-from tests.deploy.test_deploy_script import run
-from tests.support.deploy import resolve_sub
+from tests.support.deploy import READ, READ_EXCEPTIONS, least_privilege_problems, resolve_sub
+from tests.support.deploy import run_deploy as run
 from tests.support.paths import ROOT
 
 MEMBER_TEMPLATE = ROOT / deploy.MEMBER_ROLE_TEMPLATE
