@@ -13,7 +13,7 @@ from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 
 FIELDS = ["item_id", "category", "status", "risk_level", "region", "object_type", "object_id", "object_name",
-          "workspace_id", "result", "suggestion", "evidence", "fingerprint"]
+          "workspace_id", "result", "suggestion", "evidence", "fingerprint", "account_id"]
 
 
 def test_document_shape(demo):

@@ -36,7 +36,7 @@ def test_resolved_once_then_silence(demo, tmp_path):
     assert second.summary.changes["resolved"] == 1 and second.summary.changes["new"] == 0
     assert len(sent) == 1 and "1 resolved" in sent[0]["markdown"]["title"]
     third, sent = run(demo, store, max_admins=10, day=2)
-    assert third.summary.changes["resolved"] == 0 and sent == [] and third.summary.alerts["cn-hangzhou"] == "unchanged"
+    assert third.summary.changes["resolved"] == 0 and sent == [] and third.summary.alerts[f"{demo.account_id}/cn-hangzhou"] == "unchanged"
 
 
 def test_a_run_that_fails_before_its_findings_still_says_why_in_its_summary(demo, tmp_path, monkeypatch):
@@ -63,6 +63,6 @@ def test_a_run_that_fails_while_it_is_written_says_so_and_moves_no_latest_pointe
     run = next(tmp_path.glob("runs/*/20261128T010000Z-broken"))
     summary = json.loads((run / "summary.json").read_text())
     assert summary["problems"] == ["the run failed before it was fully written: OSError"]
-    assert summary["findings"] > 0 and (run / "cn-hangzhou" / "data_production" / "findings.json").is_file()
-    assert json.loads((run / "parts" / "data_production" / "cn-hangzhou.json").read_text())["finished"] is False
+    assert summary["findings"] > 0 and (run / demo.account_id / "cn-hangzhou" / "data_production" / "findings.json").is_file()
+    assert json.loads((run / "parts" / "data_production" / demo.account_id / "cn-hangzhou.json").read_text())["finished"] is False
     assert not list(tmp_path.glob("latest/*")) and not (run / "report.html").exists()

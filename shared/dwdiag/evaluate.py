@@ -79,11 +79,14 @@ def evaluate(snapshot: EvidenceSnapshot, settings: Settings, *, categories: Opti
         for category in categories:
             findings += evaluate_category(region_ev.for_category(category), category, region_ev.region,
                                           settings, now)
+    if snapshot.account_id:
+        for finding in findings:
+            finding.account_id = snapshot.account_id
     if waivers:
         apply_waivers(findings, list(waivers), now.date())
     run_id = run_id or new_run_id(started)
     summary = RunSummary.build(
         findings, run_id=run_id, source=source, started_at=started, finished_at=utcnow(), evaluated_at=now,
         evidence_collected_at=snapshot.collected_at, regions=[r.region for r in chosen], categories=categories,
-        problems=problems)
+        problems=problems, account_id=snapshot.account_id)
     return RunResult(run_id=run_id, snapshot=snapshot, findings=findings, summary=summary, categories=categories)

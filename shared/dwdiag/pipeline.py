@@ -63,14 +63,20 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
         waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
         shard: bool = False, progress: Optional[Callable[[str], None]] = None,
-        phase: Optional[Callable[[str], None]] = None, resume: Optional[Resume] = None) -> RunResult | Unfinished:
+        phase: Optional[Callable[[str], None]] = None, resume: Optional[Resume] = None,
+        account: Optional[str] = None, unreachable: Optional[CallError] = None,
+        accounts: Optional[dict[str, dict]] = None) -> RunResult | Unfinished:
     """A run over `sweep` (collected now) or `snapshot` (judged again). With a `store`, the run is
     compared with the last one there and written (and the store keeps the sweep's evidence cache);
     with `send`, its alerts go out through it. `shard` marks one region of a fanned-out run (whose
     fan-out recorded the regions expected). `phase` is told when each step is done ("collected",
     "evaluated", "published", "alerted"). With `resume` (and a store), the sweep resumes the run's
     checkpoint; when it stops before it is done, the run is `Unfinished` (nothing evaluated or written
-    but the checkpoint) and a later call with the same run id and `now` goes on from there."""
+    but the checkpoint) and a later call with the same run id and `now` goes on from there. `account` is
+    the account swept, when the caller knows it (an organization's member; else the credentials' own,
+    asked of STS): it places the run in the store (`<account>/<region>`, publish/layout.py). `unreachable`
+    says the account cannot be swept at all (its role could not be assumed): nothing is called, and every
+    item is that error. `accounts` is what an organization run knows of its accounts, for the summary."""
     if (sweep is None) == (snapshot is None):
         raise ValueError("a run takes either a sweep or a snapshot")
     if resume is not None and (store is None or sweep is None):
@@ -87,9 +93,12 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         if sweep is not None:
             regions = list(regions or settings.regions)
             now = now or started
+            account = account or sweep.whoami(regions[0])
             swept = collect(sweep, regions=regions, categories=categories, now=now, progress=progress,
-                            cache_store=store, checkpoints=_checkpoints(store, run_id, categories) if resume else None,
-                            stop=resume.stop if resume else None, limit=resume.limit if resume else None)
+                            cache_store=store, account=account,
+                            checkpoints=_checkpoints(store, run_id, categories, account) if resume else None,
+                            stop=resume.stop if resume else None,
+                            limit=unreachable or (resume.limit if resume else None))
             clock = _lap(timings, "collect", clock, phase, "collected")
             if swept.snapshot is None:
                 unfinished = Unfinished(run_id, swept.left, swept.plan)
@@ -106,15 +115,19 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
             result.summary.calls = dict(sorted(sweep.stats.calls.items()))
             result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
             result.summary.plan = swept.plan
+        if accounts:
+            result.summary.accounts = dict(accounts)
         clock = _lap(timings, "evaluate", clock, phase, "evaluated")
-        if resume is not None and resume.limit is not None:
+        if resume is not None and resume.limit is not None and unreachable is None:
             result.summary.problems.append(f"{resume.limit.message}; what was not collected is an error")
+        if unreachable is not None:
+            result.summary.problems.append(f"account {account}: {unreachable.message}; every item is an error")
         if store is None:
             return result
         write_and_alert(store, result, settings, send, timings=timings, phase=phase, shard=shard)
         if resume is not None:
             for region in regions or []:  # published: the run's checkpoint has served
-                _checkpoints(store, run_id, categories)(region).seal()
+                _checkpoints(store, run_id, categories, account)(region).seal()
         return result
     except BaseException as exc:
         failure = exc
@@ -122,12 +135,13 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
     finally:
         if store is not None and failure is not None:
             _record_failure(store, result, settings, source, run_id, started, regions, categories, now, timings,
-                            shard, failure)
+                            shard, failure, account)
 
 
-def _checkpoints(store: Store, run_id: str, categories: list[Category]) -> Callable[[str], Checkpoint]:
+def _checkpoints(store: Store, run_id: str, categories: list[Category],
+                 account: Optional[str]) -> Callable[[str], Checkpoint]:
     prefix = layout.run_prefix(run_id)
-    return lambda region: Checkpoint(store, checkpoint_prefix(prefix, region, categories))
+    return lambda region: Checkpoint(store, checkpoint_prefix(prefix, layout.place(account, region), categories))
 
 
 def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send] = None, *,
@@ -139,7 +153,7 @@ def write_and_alert(store: Store, result: RunResult, settings: Settings, send: O
     is complete, and move its latest/ pointers. Returns the keys written."""
     timings = {} if timings is None else timings
     clock = time.monotonic()
-    diffs = diff_run(store, result)
+    diffs = diff_run(store, result, legacy=settings.accounts == "self")
     keys = write_part(store, result, diffs, expect=not shard)
     clock = _lap(timings, "publish", clock, phase, "published")
     if send is not None:
@@ -161,7 +175,7 @@ def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Cal
 def _record_failure(store: Store, result: Optional[RunResult], settings: Settings, source: str, run_id: str,
                     started: datetime, regions: Optional[list[str]], categories: list[Category],
                     now: Optional[datetime], timings: dict[str, float], shard: bool,
-                    failure: BaseException) -> None:
+                    failure: BaseException, account: Optional[str] = None) -> None:
     """The last word of a part that failed: its record says so (for a run that failed before it had
     findings, a summary that says why), and the run's summary is derived if every part has recorded
     itself."""
@@ -169,9 +183,10 @@ def _record_failure(store: Store, result: Optional[RunResult], settings: Setting
         if result is None:
             failed = RunSummary.build([], run_id=run_id, source=source, started_at=started, finished_at=utcnow(),
                                       evaluated_at=now or started, regions=list(regions or settings.regions),
-                                      categories=categories, timings=timings,
+                                      categories=categories, timings=timings, account_id=account,
                                       problems=[f"the run failed before its findings were written: {_why(failure)}"])
-            result = RunResult(run_id=run_id, snapshot=EvidenceSnapshot(collected_at=started, regions=[]),
+            result = RunResult(run_id=run_id, snapshot=EvidenceSnapshot(collected_at=started, regions=[],
+                                                                        account_id=account),
                                findings=[], summary=failed, categories=categories)
         else:
             result.summary.timings = timings

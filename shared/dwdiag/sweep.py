@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from dwdiag.clients import CallStats, ClientError, Credentials, Session
 from dwdiag.clients.errors import NETWORK
@@ -62,6 +62,13 @@ class Sweep:
         self.rates = quota_rates(settings) if rates is None else dict(rates)
         self.pool_sizes = pool_sizes(self.rates, settings.workers)
         self.executors = executors or pool_per_family
+        self._made = (endpoints, retry, rates, executors)
+
+    def in_account(self, credentials: Any) -> "Sweep":
+        """The same sweep (endpoints, retries, rates, workers) with other credentials: another account's,
+        whose quotas are its own (clients/assume.py)."""
+        endpoints, retry, rates, executors = self._made
+        return Sweep(self.settings, credentials, self.endpoints, retry, rates, executors)
 
     def session(self, region: str) -> Session:
         with self._lock:
@@ -87,13 +94,13 @@ class Sweep:
                             "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET") from None
 
 
-def _read_cache(store: Optional[Store], region: str) -> EvidenceCache:
+def _read_cache(store: Optional[Store], where: str) -> EvidenceCache:
     if store is None:
         return EvidenceCache()
     try:
-        return EvidenceCache.load(store.read_bytes(cache_key(region)))
+        return EvidenceCache.load(store.read_bytes(cache_key(where)))
     except Exception as exc:  # noqa: BLE001 - a broken cache costs calls, never results
-        log.warning("ignoring the evidence cache of %s: %s", region, type(exc).__name__)
+        log.warning("ignoring the evidence cache of %s: %s", where, type(exc).__name__)
         return EvidenceCache()
 
 
@@ -109,17 +116,19 @@ class Swept:
 def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now: datetime,
             progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None,
             checkpoints: Optional[Callable[[str], Checkpoint]] = None, stop: Optional[Callable[[], bool]] = None,
-            limit: Optional[CallError] = None) -> Swept:
+            limit: Optional[CallError] = None, account: Optional[str] = None) -> Swept:
     """Check the credentials, then collect each region (in parallel) into one evidence snapshot.
     `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py). With
     `checkpoints` (a region's checkpoint), the sweep resumes what is kept, keeps what it collects, and
-    starts no new item once `stop()` says so; `limit` ends what is left as that error."""
+    starts no new item once `stop()` says so; `limit` ends what is left as that error. `account` is the
+    account swept when the caller knows it (else the credentials' own, asked of STS)."""
     settings = sweep.settings
-    account = sweep.whoami(regions[0])
+    account = account or sweep.whoami(regions[0])
     per_piece = settings.collecting_seconds() if checkpoints is not None else None
 
     def one(region: str) -> Collected:
-        cache = _read_cache(cache_store, region)
+        where = f"{account}/{region}" if account else region  # the store's place (publish/layout.py)
+        cache = _read_cache(cache_store, where)
 
         def planned(plan: dict[str, int]) -> None:
             timed = _timed(plan, sweep.rates, per_piece)
@@ -136,7 +145,7 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
                              checkpoint=checkpoints(region) if checkpoints else None, limit=limit)
         if cache_store is not None:
             try:
-                cache_store.write_bytes(cache_key(region), cache.to_bytes(), "application/gzip")
+                cache_store.write_bytes(cache_key(where), cache.to_bytes(), "application/gzip")
             except Exception as exc:  # noqa: BLE001 - without the cache the next run is only slower
                 log.warning("could not save the evidence cache of %s: %s", region, type(exc).__name__)
         return got

@@ -12,6 +12,8 @@ import dwdiag.fc.run as fc_run
 from dwdiag import pipeline
 from tests.support.cloud import context, load_handler, timer_event
 
+ACCOUNT = "1234567890123456"  # the demo tenant's account (its world's account_id)
+
 FUNCTION = "dwdiag-data-production"
 
 
@@ -61,7 +63,8 @@ def _drain(cloud, first: dict, most: int = 60) -> tuple[dict, int]:
 
 
 def _findings(cloud, run_id: str) -> dict:
-    doc = cloud.objects(f"runs/2026-11-28/{run_id}/")[f"runs/2026-11-28/{run_id}/cn-hangzhou/data_production/findings.json"]
+    prefix = f"runs/2026-11-28/{run_id}"
+    doc = cloud.objects(f"{prefix}/")[f"{prefix}/{ACCOUNT}/cn-hangzhou/data_production/findings.json"]
     return {f["fingerprint"]: f["status"] for f in doc["findings"]}
 
 

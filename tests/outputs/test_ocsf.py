@@ -38,7 +38,8 @@ def test_the_mapping_of_one_fail(result):
     assert e["resources"][0]["uid"] == f.object_id and e["resources"][0]["type"] == f.object_type
     assert e["resources"][0]["region"] == f.region and e["resources"][0]["data"]["workspace_id"] == f.workspace_id
     assert e["remediation"]["references"][0].startswith("https://")
-    assert e["cloud"] == {"provider": "Alibaba Cloud", "region": f.region}
+    assert f.account_id and e["cloud"] == {"provider": "Alibaba Cloud", "region": f.region, "account": {
+        "uid": f.account_id, "type_id": 99, "type": "Alibaba Cloud account"}}
     assert e["unmapped"]["evidence"] == f.evidence and e["unmapped"]["item_id"] == f.item_id
     assert e["time"] == int(result.summary.evaluated_at.timestamp() * 1000)
     assert (e["activity_id"], e["status_id"]) == (1, 1)

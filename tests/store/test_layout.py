@@ -59,14 +59,16 @@ def test_objects_and_contents(published, result):
     store, written, objects, _ = published
     run = f"runs/{result.summary.started_at:%Y-%m-%d}/{result.run_id}"
     assert sorted(objects) == sorted(written) == sorted(store.order)
+    account = result.account_id
+    assert account, "the demo snapshot names its account"
     for region in ("cn-hangzhou", "ap-southeast-1"):
         for category in Category:
-            doc = objects[f"{run}/{region}/{category.value}/findings.json"]
-            assert doc["run_id"] == result.run_id and doc["region"] == region
+            doc = objects[f"{run}/{account}/{region}/{category.value}/findings.json"]
+            assert doc["run_id"] == result.run_id and doc["region"] == region and doc["account_id"] == account
             mine = [f.public() for f in result.findings if f.region == region and f.category is category]
-            assert doc["findings"] == mine
-            assert f"{run}/{region}/{category.value}/evidence.json" in objects
-            latest = objects[f"latest/{region}/{category.value}.json"]
+            assert doc["findings"] == mine and all(f["account_id"] == account for f in mine)
+            assert f"{run}/{account}/{region}/{category.value}/evidence.json" in objects
+            latest = objects[f"latest/{account}/{region}/{category.value}.json"]
             assert latest["run_id"] == result.run_id and latest["run_path"] == run
             assert latest["findings"] == doc["findings"]
     summary = objects[f"{run}/summary.json"]

@@ -10,7 +10,7 @@ from typing import Any, Optional
 from dwdiag.models.findings import Finding
 from dwdiag.outputs.csv import BOOL_COLUMNS, JSON_COLUMNS, RUN_COLUMNS
 
-OPTIONAL_COLUMNS = ("workspace_id",) + RUN_COLUMNS  # an empty cell is null only here; elsewhere it is ""
+OPTIONAL_COLUMNS = ("workspace_id", "account_id") + RUN_COLUMNS  # an empty cell is null only here; elsewhere it is ""
 
 
 def restore(cell: str) -> str:

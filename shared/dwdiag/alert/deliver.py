@@ -44,23 +44,24 @@ def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, s
     outcome = _send_pending(store, send)
     location = report_location(store, result, settings)
     for region in result.summary.regions:
-        marker = layout.alert_marker(prefix_of(result), region)
+        where = layout.place(result.account_id, region)
+        marker = layout.alert_marker(prefix_of(result), where)
         if store.read(marker) is not None:
-            outcome[region] = "sent before"  # a repeated run with the same run id
+            outcome[where] = "sent before"  # a repeated run with the same run id
             continue
         digest = digest_for(result, region, diffs, settings, location)
         if not digest.has_changes() and not settings.alert_always:
-            outcome[region] = "unchanged"
+            outcome[where] = "unchanged"
             continue
         body = build_message(digest)
         try:
             send(body)
         except Exception as exc:  # noqa: BLE001 - a failed alert is recorded and retried next run
-            outcome[region] = f"failed: {redact_text(str(exc))}"
-            _queue(store, {"run_id": result.run_id, "region": region, "marker": marker, "body": body})
+            outcome[where] = f"failed: {redact_text(str(exc))}"
+            _queue(store, {"run_id": result.run_id, "region": where, "marker": marker, "body": body})
             continue
-        store.write(marker, {"run_id": result.run_id, "region": region, "sent": True})
-        outcome[region] = "sent"
+        store.write(marker, {"run_id": result.run_id, "region": where, "sent": True})
+        outcome[where] = "sent"
     return outcome
 
 

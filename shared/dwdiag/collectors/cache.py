@@ -96,5 +96,6 @@ def _entries(body: bytes) -> Iterator[tuple[str, str]]:
             yield name, text
 
 
-def cache_key(region: str) -> str:
-    return f"cache/{region}.jsonl.gz"
+def cache_key(where: str) -> str:
+    """The cache of one place (`<account>/<region>`): an account's answers are never another's."""
+    return f"cache/{where}.jsonl.gz"

@@ -10,6 +10,7 @@ from typing import Any, Optional
 from dwdiag import pipeline
 from dwdiag.alert.deliver import dingtalk_sender
 from dwdiag.clients import Credentials
+from dwdiag.errors import UserError
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
 from dwdiag.models.common import CallError
@@ -53,8 +54,13 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
     """Queue one asynchronous invocation of this very function per region, then return."""
     endpoint, target = _myself(settings, context, regions)
     store = _store(settings, credentials)
-    if store is not None:
-        shards.expect(store, run_id, category, regions)
+    if store is not None:  # each shard's place is this account's region: the account the shards will ask STS for
+        try:
+            account = Sweep(settings, credentials).whoami(regions[0])
+        except UserError as exc:  # each shard will say so itself; the fan-out still queues them
+            log.warning("fan-out: %s", exc)
+            account = None
+        shards.expect(store, run_id, category, [layout.place(account, r) for r in regions])
     invocations: dict[str, str] = {}
     for index, region in enumerate(regions):
         shard = payload.model_copy(update={"regions": [region], "run_id": run_id,

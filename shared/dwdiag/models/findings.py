@@ -151,6 +151,9 @@ class Finding:
     suggestion: str
     evidence: Evidence
     fingerprint: str
+    # The Alibaba Cloud account the object belongs to (absent for a snapshot that does not say). A finding is
+    # one (account_id, fingerprint): the fingerprint alone stays what it was before organization sweeps.
+    account_id: Optional[str] = None
     # Set when the run is compared with the previous one (see dwdiag.diff); absent otherwise.
     state: Optional[Literal["new", "existing", "resolved"]] = None
     first_seen: Optional[str] = None
@@ -173,7 +176,7 @@ class Finding:
 
     def public(self) -> dict[str, Any]:
         data = self.to_dict()
-        for key in DIFF_FIELDS + WAIVER_FIELDS:
+        for key in DIFF_FIELDS + WAIVER_FIELDS + ("account_id",):
             if data[key] is None:
                 del data[key]
         return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Optional
 
 from dwdiag.models.findings import Category, Finding
 from dwdiag.models.snapshot import EvidenceSnapshot
@@ -26,6 +27,11 @@ class RunResult:
     findings: list[Finding]
     summary: RunSummary
     categories: list[Category] = field(default_factory=list)
+
+    @property
+    def account_id(self) -> Optional[str]:
+        """The account swept (None for a snapshot that does not say)."""
+        return self.snapshot.account_id
 
     def document(self) -> dict:
         """The public JSON document of `dwdiag scan/evaluate/demo --format json`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from pydantic import Field
 
@@ -40,6 +40,7 @@ class Counts(Plain):
 class RunSummary(Plain):
     run_id: str
     source: str  # "scan", "demo" or "evaluate"
+    account_id: Optional[str] = None  # the account swept (a part's, or the run's when it has one only)
     started_at: datetime
     finished_at: datetime
     evaluated_at: datetime  # the `now` the rules were given
@@ -59,6 +60,9 @@ class RunSummary(Plain):
     plan: dict[str, dict[str, float]] = Field(default_factory=dict)
     # A fanned-out run: which region shards are expected, finished and missing (the summary adds theirs up).
     shards: Optional[dict[str, list[str]]] = None
+    # An organization run: each account with its name and status in the directory and what became of it
+    # (swept, skipped for its status, or its role could not be assumed), and its findings' counts.
+    accounts: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
     def combine(cls, parts: list["RunSummary"], shards: dict[str, list[str]]) -> "RunSummary":
@@ -73,8 +77,20 @@ class RunSummary(Plain):
             return dict(sorted(out.items()))
 
         categories = list(dict.fromkeys(c for p in parts for c in p.categories))
+        owners = {p.account_id for p in parts}
+        accounts: dict[str, dict[str, Any]] = {}
+        for part in parts:
+            for account, about in part.accounts.items():
+                accounts.setdefault(account, {}).update(about)
+        for part in parts:
+            if part.account_id and (len(owners) > 1 or accounts):
+                about = accounts.setdefault(part.account_id, {})
+                about["findings"] = about.get("findings", 0) + part.findings
+                about["totals"] = Counts.total([Counts.model_validate(about["totals"]), part.totals]).model_dump() \
+                    if "totals" in about else part.totals.model_dump()
         return cls(
-            run_id=first.run_id, source=first.source, started_at=min(p.started_at for p in parts),
+            run_id=first.run_id, source=first.source, account_id=first.account_id if len(owners) == 1 else None,
+            accounts=dict(sorted(accounts.items())), started_at=min(p.started_at for p in parts),
             finished_at=max(p.finished_at for p in parts), evaluated_at=first.evaluated_at,
             evidence_collected_at=min((p.evidence_collected_at for p in parts if p.evidence_collected_at),
                                       default=None),
@@ -82,7 +98,7 @@ class RunSummary(Plain):
             findings=sum(p.findings for p in parts), totals=Counts.total([p.totals for p in parts]),
             by_category={c.value: Counts.total([p.by_category[c.value] for p in parts if c.value in p.by_category])
                          for c in categories},
-            problems=[f"{', '.join(p.regions)}: {problem}" for p in parts for problem in p.problems],
+            problems=[f"{_where(p, len(owners) > 1)}: {problem}" for p in parts for problem in p.problems],
             calls=added("calls"), throttled=added("throttled"), changes=added("changes"),
             alerts={k: v for p in parts for k, v in p.alerts.items()}, shards=shards)
 
@@ -95,3 +111,8 @@ class RunSummary(Plain):
             by_category={c.value: Counts.of([f for f in findings if f.category is c]) for c in categories},
             **fields,
         )
+
+
+def _where(part: "RunSummary", accounts: bool) -> str:
+    regions = ", ".join(part.regions)
+    return f"{part.account_id} {regions}" if accounts and part.account_id else regions

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 from dwdiag.models.findings import Finding
 
 SPEC_COLUMNS = ("item_id", "category", "status", "risk_level", "region", "object_type", "object_id",
-                "object_name", "workspace_id", "result", "suggestion", "evidence", "fingerprint")
+                "object_name", "workspace_id", "result", "suggestion", "evidence", "fingerprint", "account_id")
 RUN_COLUMNS = ("state", "first_seen", "regression", "waived", "waiver")
 COLUMNS = SPEC_COLUMNS + RUN_COLUMNS
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -102,7 +102,8 @@ def event(f: Finding, *, run_id: str, evaluated_at: datetime) -> dict[str, Any]:
         "finding_info": info,
         "resources": [resource],
         "remediation": {"desc": meta.suggestion, "references": [meta.doc_url]},
-        "cloud": {"provider": PROVIDER, "region": f.region},
+        "cloud": {"provider": PROVIDER, "region": f.region,
+                  **({"account": {"uid": f.account_id, "type_id": 99, "type": "Alibaba Cloud account"}} if f.account_id else {})},
         "unmapped": {k: v for k, v in unmapped.items() if v is not None},
     }
 

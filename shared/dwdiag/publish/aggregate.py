@@ -99,7 +99,7 @@ def _cells(state: shards.State) -> Cells:
 def _evaluated_at(state: shards.State) -> Callable[[Finding], datetime]:
     """When the rules were run for each (region, category): its part's evaluation time."""
     times = {cell: part.summary.evaluated_at for part in state.parts for cell in part.cells}
-    return lambda f: times[(f.region, f.category.value)]
+    return lambda f: times[(layout.place(f.account_id, f.region), f.category.value)]
 
 
 def write_outputs(store: Store, prefix: str, findings: Callable[[], Iterable[Finding]], run_id: str,
@@ -124,11 +124,12 @@ def _findings(store: Store, prefix: str, cells: Cells, own: Optional[RunResult])
     """Every finding of the run, one (region, category) document at a time; the deriver's own part from
     memory (its documents hold exactly these findings)."""
     mine = set(shards.own_cells(own)) if own is not None else set()
-    for region, category in cells:
-        if (region, category.value) in mine:
+    for where, category in cells:
+        if (where, category.value) in mine:
+            region = layout.region_of(where)
             yield from (f for f in own.findings if f.region == region and f.category is category)
             continue
-        key = layout.category_key(prefix, region, category, layout.FINDINGS)
+        key = layout.category_key(prefix, where, category, layout.FINDINGS)
         body = store.read_bytes(key)
         if body is None:
             raise StoreError(f"{store.location(key)} is missing although its part finished", key=key,

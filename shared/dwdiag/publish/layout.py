@@ -3,20 +3,24 @@
 Every object has one writer (or writers that write the same bytes), so no writer reads, changes and
 writes back what another may be writing at the same moment:
 
-runs/<YYYY-MM-DD>/<run_id>/<region>/<category>/{findings.json,evidence.json}   the part that swept them
-runs/<YYYY-MM-DD>/<run_id>/parts/<category>.json            the regions expected (the fan-out, or the run itself)
-runs/<YYYY-MM-DD>/<run_id>/parts/<category>/<region>.json   a part's record (by its first region, category)
+Each account's region is a place, `<account>/<region>` (a run that does not know its account, such as an
+old snapshot judged again, has the place `<region>`, as every run had before organization sweeps):
+
+runs/<YYYY-MM-DD>/<run_id>/<place>/<category>/{findings.json,evidence.json}   the part that swept them
+runs/<YYYY-MM-DD>/<run_id>/parts/<category>.json            the places expected (the fan-out, or the run itself)
+runs/<YYYY-MM-DD>/<run_id>/parts/<category>/<place>.json    a part's record (by its first place, category)
 runs/<YYYY-MM-DD>/<run_id>/{findings.ocsf.json,findings.csv}  derived from the parts once every one finished
 runs/<YYYY-MM-DD>/<run_id>/summary.json                     derived: one RunSummary for the whole run
 runs/<YYYY-MM-DD>/<run_id>/report.html                      derived
-runs/<YYYY-MM-DD>/<run_id>/alerts/<region>.json             an alert DingTalk accepted
+runs/<YYYY-MM-DD>/<run_id>/alerts/<place>.json              an alert DingTalk accepted
 history/runs/<run_id>.json                                  derived: the run's counts, for the report's trend
 history/index.json                                          older versions' history, read, never written
-alerts/pending/<run_id>-<region>.json                       an alert that waits for the next run
+alerts/pending/<run_id>-<account>-<region>.json             an alert that waits for the next run
 alerts/pending.json                                         older versions' queue, taken over once
-latest/<region>/<category>.json                             written last by each part
+latest/<place>/<category>.json                              written last by each part
+latest/<region>/<category>.json                             older versions' pointer: read once, as the one before
 latest/report.html                                          the very last, by whoever derived the report
-open/<category>/<regions>.json                              a run still being collected (continuations)
+open/<category>/<places>.json                               a run still being collected (continuations)
 runs/<YYYY-MM-DD>/<run_id>/checkpoint/...                   its progress (collectors/checkpoint.py)
 """
 
@@ -55,21 +59,37 @@ def run_prefix(run_id: str, started_at: Optional[datetime] = None) -> str:
     return f"runs/{date}/{run_id}"
 
 
-def category_key(prefix: str, region: str, category: Category, name: str) -> str:
-    return f"{prefix}/{region}/{category.value}/{name}"
+def place(account: Optional[str], region: str) -> str:
+    """Where one account's region lives in the store: `<account>/<region>`, or `<region>` for a run that
+    does not know its account."""
+    return f"{account}/{region}" if account else region
 
 
-def latest_key(region: str, category: Category) -> str:
-    return f"latest/{region}/{category.value}.json"
+def region_of(where: str) -> str:
+    return where.rpartition("/")[2]
 
 
-def alert_marker(prefix: str, region: str) -> str:
-    return f"{prefix}/alerts/{region}.json"
+def account_of(where: str) -> Optional[str]:
+    return where.rpartition("/")[0] or None
 
 
-def open_run(category: str, regions: list[str]) -> str:
-    """The marker of a run of this function and these regions that is still being collected."""
-    return f"open/{category}/{'+'.join(sorted(regions))}.json"
+def category_key(prefix: str, where: str, category: Category, name: str) -> str:
+    return f"{prefix}/{where}/{category.value}/{name}"
+
+
+def latest_key(where: str, category: Category) -> str:
+    return f"latest/{where}/{category.value}.json"
+
+
+def alert_marker(prefix: str, where: str) -> str:
+    return f"{prefix}/alerts/{where}.json"
+
+
+def open_run(category: str, places: list[str]) -> str:
+    """The marker of a run of this function and these places that is still being collected."""
+    accounts = sorted({account_of(p) for p in places if account_of(p)})
+    regions = "+".join(sorted({region_of(p) for p in places}))
+    return f"open/{category}/{'+'.join(accounts)}/{regions}.json" if accounts else f"open/{category}/{regions}.json"
 
 
 def expectation_key(prefix: str, category: str) -> str:
@@ -77,14 +97,14 @@ def expectation_key(prefix: str, category: str) -> str:
     return f"{prefix}/{PARTS}/{category}.json"
 
 
-def part_record(prefix: str, category: str, region: str) -> str:
-    """The record of the part whose first (region, category) is (`region`, `category`)."""
-    return f"{prefix}/{PARTS}/{category}/{region}.json"
+def part_record(prefix: str, category: str, where: str) -> str:
+    """The record of the part whose first (place, category) is (`where`, `category`)."""
+    return f"{prefix}/{PARTS}/{category}/{where}.json"
 
 
 def history_entry(run_id: str) -> str:
     return f"{HISTORY_RUNS}/{run_id}.json"
 
 
-def pending_alert(run_id: str, region: str) -> str:
-    return f"{PENDING}/{run_id}-{region}.json"
+def pending_alert(run_id: str, where: str) -> str:
+    return f"{PENDING}/{run_id}-{where.replace('/', '-')}.json"

@@ -7,22 +7,33 @@ from typing import Optional
 
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category, Finding
-from dwdiag.publish.layout import latest_key
+from dwdiag.publish.layout import latest_key, region_of
 from dwdiag.store import Store
+
+
+def latest_places(store: Store, regions: Optional[list[str]] = None) -> list[str]:
+    """The places (`<account>/<region>`) that have a latest/ document, from the store's listing, only in
+    `regions` if given. An older version's `latest/<region>/` counts only where no account has that region."""
+    names = {c.value for c in Category}
+    places = {key[len("latest/"):key.rfind("/")] for key in store.list("latest")
+              if key.endswith(".json") and key.rpartition("/")[2][:-5] in names}
+    places = {p for p in places if not regions or region_of(p) in regions}
+    current = {region_of(p) for p in places if "/" in p}
+    return sorted(p for p in places if "/" in p or p not in current)
 
 
 def latest_regions(store: Store) -> list[str]:
     """The regions that have a latest/ document, from the store's listing."""
-    return sorted({key.split("/")[1] for key in store.list("latest") if key.count("/") == 2 and key.endswith(".json")})
+    return sorted({region_of(p) for p in latest_places(store)})
 
 
 def latest_findings(store: Store, regions: Optional[list[str]] = None) -> tuple[list[Finding], list[str]]:
-    """Every finding the latest/ pointers hold, and the run ids they come from."""
+    """Every finding the latest/ pointers hold (of every account), and the run ids they come from."""
     findings: list[Finding] = []
     runs: list[str] = []
-    for region in regions or latest_regions(store):
+    for where in latest_places(store, regions):
         for category in Category:
-            doc = store.read(latest_key(region, category))
+            doc = store.read(latest_key(where, category))
             if not doc:
                 continue
             findings += [Finding.from_dict(f) for f in doc.get("findings", [])]

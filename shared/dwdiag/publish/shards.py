@@ -25,7 +25,7 @@ from dwdiag.publish import layout
 from dwdiag.store import Store
 
 log = logging.getLogger(__name__)
-Cell = tuple[str, str]  # (region, category)
+Cell = tuple[str, str]  # (place, category): place is `<account>/<region>` (publish/layout.py)
 
 
 def expect(store: Store, run_id: str, category: str, regions: list[str], prefix: Optional[str] = None) -> str:
@@ -50,7 +50,7 @@ def record(store: Store, prefix: str, summary: RunSummary, *, finished: bool,
            history: Optional[list[dict[str, Any]]] = None) -> list[str]:
     """Record a part: one object, named by the first (region, category) it covers. Returns the key
     written (none for a part that covers nothing)."""
-    cells = cells_of(list(summary.regions), [c.value for c in summary.categories])
+    cells = cells_of(places_of(summary), [c.value for c in summary.categories])
     if not cells:
         return []
     region, category = cells[0]
@@ -127,7 +127,7 @@ def read_state(store: Store, prefix: str) -> State:
     expectations, records = [], []
     for key in store.list(f"{prefix}/{layout.PARTS}"):
         rest = key[len(base):] if key.startswith(base) and key.endswith(".json") else ""
-        (expectations if rest.count("/") == 0 else records if rest.count("/") == 1 else []).append(key)
+        (expectations if rest.count("/") == 0 else records).append(key)
     expected: list[Cell] = []
     for key in expectations:
         category = key[len(base):-len(".json")]
@@ -182,5 +182,9 @@ def status(store: Store, run_id: str, category: Optional[str] = None) -> Optiona
     return state.progress()
 
 
+def places_of(summary: RunSummary) -> list[str]:
+    return [layout.place(summary.account_id, r) for r in summary.regions]
+
+
 def own_cells(result: RunResult) -> list[Cell]:
-    return cells_of(list(result.summary.regions), [c.value for c in result.categories])
+    return cells_of(places_of(result.summary), [c.value for c in result.categories])

@@ -49,24 +49,25 @@ def write_part(store: Store, result: RunResult, diffs: Diffs, *, expect: bool = 
         region = region_ev.region
         if region not in result.summary.regions:
             continue
+        where = layout.place(result.account_id, region)
         for category in result.categories:
             findings = _mine(result, region, category)
-            key = layout.category_key(prefix, region, category, layout.FINDINGS)
+            key = layout.category_key(prefix, where, category, layout.FINDINGS)
             store.write_chunks(key, findings_document(result, region, category, findings, diffs.get((region, category))))
             written.append(key)
             evidence = region_ev.for_category(category)
             if evidence is not None:
-                key = layout.category_key(prefix, region, category, layout.EVIDENCE)
+                key = layout.category_key(prefix, where, category, layout.EVIDENCE)
                 store.write_chunks(key, evidence_document(evidence))
                 written.append(key)
     return written
 
 
 def expect_own(store: Store, result: RunResult) -> list[str]:
-    """A run that was not fanned out is one part: it expects its own regions for each of its categories."""
+    """A run that was not fanned out is one part: it expects its own places for each of its categories."""
     prefix = prefix_of(result)
-    return [shards.expect(store, result.run_id, c.value, list(result.summary.regions), prefix)
-            for c in result.categories]
+    places = [layout.place(result.account_id, r) for r in result.summary.regions]
+    return [shards.expect(store, result.run_id, c.value, places, prefix) for c in result.categories]
 
 
 def finish_part(store: Store, result: RunResult, diffs: Diffs) -> list[str]:
@@ -84,7 +85,7 @@ def finish_part(store: Store, result: RunResult, diffs: Diffs) -> list[str]:
     written += derived
     for region, category in _cells(result):
         diff = diffs.get((region, category))
-        key = layout.latest_key(region, category)
+        key = layout.latest_key(layout.place(result.account_id, region), category)
         store.write_chunks(key, findings_document(result, region, category, _mine(result, region, category), diff,
                                                   run_path=prefix,
                                                   previous_run_path=diff.previous_run_path if diff else None))
@@ -127,6 +128,7 @@ def findings_document(result: RunResult, region: str, category: Category, findin
     """A findings document, its findings written one at a time (a region can have 100,000)."""
     head: dict[str, Any] = {
         "run_id": result.run_id,
+        **({"account_id": result.account_id} if result.account_id else {}),
         "region": region,
         "category": category.value,
         "evaluated_at": result.summary.evaluated_at.isoformat(),
