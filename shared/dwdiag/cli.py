@@ -13,7 +13,7 @@ from typing import Iterator, Optional
 
 from pydantic import ValidationError
 
-from dwdiag import catalog, pipeline
+from dwdiag import catalog, organization, pipeline
 from dwdiag.errors import UserError, describe_validation
 from dwdiag.evaluate import evaluate
 from dwdiag.models.findings import Category
@@ -166,10 +166,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     progress = Progress(args.format == "table")
     try:
         with _writing(settings, args.output):
-            result = pipeline.run(settings, source="scan", sweep=Sweep(settings), regions=args.region or None,
-                                  categories=[Category(c) for c in args.category] or None, waivers=waivers,
-                                  store=store, send=None if args.no_alert else dingtalk_sender(settings),
-                                  progress=progress)
+            result = organization.run(settings, source="scan", sweep=Sweep(settings), regions=args.region or None,
+                                      categories=[Category(c) for c in args.category] or None, waivers=waivers,
+                                      store=store, send=None if args.no_alert else dingtalk_sender(settings),
+                                      progress=progress)
     finally:
         progress.clear()
     _print(result, args, store)

@@ -13,10 +13,13 @@ import importlib
 import inspect
 import threading
 from collections import Counter
-from typing import Any, Callable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Union
 from urllib.parse import urlsplit
 
 from dwdiag.clients.credentials import Credentials, resolve
+
+if TYPE_CHECKING:
+    from dwdiag.clients.assume import AssumedRole
 from dwdiag.clients.errors import DEADLINE, MALFORMED, PAGINATION, UNSUCCESSFUL, ClientError, from_sdk
 from dwdiag.clients.operations import SERVICES, Operation, Paging, operation
 from dwdiag.clients.ratelimit import Limiters
@@ -59,7 +62,7 @@ def dig(body: Any, path: tuple[str, ...]) -> Any:
 
 
 class Session:
-    def __init__(self, region: str, credentials: Optional[Credentials] = None,
+    def __init__(self, region: str, credentials: Optional[Credentials | "AssumedRole"] = None,
                  endpoints: Optional[dict[str, EndpointSetting]] = None, *, rates: Optional[dict[str, float]] = None,
                  retry: Optional[RetryPolicy] = None, stats: Optional[CallStats] = None,
                  timeouts_ms: tuple[int, int] = (5000, 10000)) -> None:
@@ -90,7 +93,11 @@ class Session:
 
         svc = SERVICES[service]
         cfg = Config(region_id=self.region, connect_timeout=self.timeouts_ms[0], read_timeout=self.timeouts_ms[1])
-        if self.credentials:
+        if self.credentials is not None and not isinstance(self.credentials, Credentials):
+            from alibabacloud_credentials.client import Client as CredentialClient
+
+            cfg.credential = CredentialClient(provider=self.credentials)  # another account's (clients/assume.py)
+        elif self.credentials:
             cfg.access_key_id = self.credentials.access_key_id
             cfg.access_key_secret = self.credentials.access_key_secret
             cfg.security_token = self.credentials.security_token

@@ -1,0 +1,107 @@
+"""A run over several accounts (DWDIAG_ACCOUNTS): each account is a part of one run, swept in its own
+session (the member role, assumed), all at once, since quotas are per account and region.
+
+    the accounts (listed, filtered)  ->  the run's places recorded  ->  per account: pipeline.run as a part
+      ->  the run-level documents derived by the last part to finish (publish/aggregate.py)
+
+A member whose role cannot be assumed is still a part: every item of it is an `error` that names the role
+and the fix, and every other account is swept as usual. With DWDIAG_ACCOUNTS=self this is pipeline.run.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Callable, Optional, Sequence
+
+from dwdiag import pipeline
+from dwdiag.alert.deliver import Send
+from dwdiag.clients import ClientError
+from dwdiag.collectors.accounts import Accounts, Member, member_credentials, refused, resolve_accounts
+from dwdiag.models.findings import Category
+from dwdiag.models.run import RunResult, new_run_id, utcnow
+from dwdiag.models.snapshot import EvidenceSnapshot
+from dwdiag.models.summary import RunSummary
+from dwdiag.publish import layout, shards
+from dwdiag.settings import Settings
+from dwdiag.store import Store
+from dwdiag.sweep import Sweep
+from dwdiag.waivers import Waiver
+
+log = logging.getLogger(__name__)
+MAX_ACCOUNTS_AT_ONCE = 8
+
+
+def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list[str]] = None,
+        categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
+        waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
+        progress: Optional[Callable[[str], None]] = None) -> RunResult:
+    """Sweep the accounts DWDIAG_ACCOUNTS names with `sweep`'s endpoints and settings (its credentials are
+    the scanning account's), as one run; returns the run as a whole (every account's findings)."""
+    regions = list(regions or settings.regions)
+    categories = list(categories or settings.categories)
+    accounts = resolve_accounts(settings, sweep.session(regions[0]))
+    if not accounts.organization:
+        return pipeline.run(settings, source=source, sweep=sweep, regions=regions, categories=categories, now=now,
+                            run_id=run_id, waivers=waivers, store=store, send=send, progress=progress)
+    started = utcnow()
+    run_id = run_id or new_run_id(started)
+    now = now or started
+    if not accounts.members:
+        return _nobody(settings, accounts, source, run_id, started, now, regions, categories, store)
+    if store is not None:  # the run is every member's places; the last part to finish derives the run's documents
+        places = [layout.place(m.account_id, r) for m in accounts.members for r in regions]
+        for category in categories:
+            shards.expect(store, run_id, category.value, places, layout.run_prefix(run_id))
+    scanner = sweep.session(regions[0])
+    log.info("run %s: %d account(s) to sweep, %d left out", run_id, len(accounts.members), len(accounts.left_out))
+
+    def one(member: Member) -> RunResult:
+        credentials = member_credentials(settings, scanner, member, run_id)
+        unreachable = None
+        try:
+            credentials.check()
+        except ClientError as err:
+            unreachable = refused(settings, member, err)
+        except Exception as exc:  # noqa: BLE001 - one account's trouble never stops the others
+            unreachable = refused(settings, member, ClientError("sts", "AssumeRole", type(exc).__name__))
+        if unreachable is not None:
+            log.warning("account %s: %s", member.account_id, unreachable.message)
+        known = {**accounts.left_out, member.account_id: {
+            **member.about(), "swept": "no: its role could not be assumed" if unreachable else "yes"}}
+        result = pipeline.run(settings, source=source, sweep=sweep.in_account(credentials), regions=regions,
+                              categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
+                              send=send, shard=True, progress=progress, account=member.account_id,
+                              unreachable=unreachable, accounts=known)
+        assert isinstance(result, RunResult)  # not resumable here: it runs to its end
+        return result
+
+    with ThreadPoolExecutor(max_workers=min(len(accounts.members), MAX_ACCOUNTS_AT_ONCE),
+                            thread_name_prefix="dwdiag-account") as pool:
+        results = list(pool.map(one, accounts.members))
+    return whole(results, accounts)
+
+
+def whole(results: list[RunResult], accounts: Accounts) -> RunResult:
+    """The accounts' results as one run: every finding, one summary."""
+    summary = RunSummary.combine([r.summary for r in results], shards=None)  # type: ignore[arg-type]
+    for account, about in accounts.left_out.items():
+        summary.accounts.setdefault(account, about)
+    first = results[0]
+    return RunResult(run_id=first.run_id, snapshot=EvidenceSnapshot(collected_at=first.snapshot.collected_at,
+                                                                    regions=[]),
+                     findings=[f for r in results for f in r.findings], summary=summary, categories=first.categories)
+
+
+def _nobody(settings: Settings, accounts: Accounts, source: str, run_id: str, started: datetime, now: datetime,
+            regions: list[str], categories: list[Category], store: Optional[Store]) -> RunResult:
+    summary = RunSummary.build([], run_id=run_id, source=source, started_at=started, finished_at=utcnow(),
+                               evaluated_at=now, regions=regions, categories=categories,
+                               accounts=dict(accounts.left_out),
+                               problems=["no account to sweep: DWDIAG_ACCOUNTS, DWDIAG_ACCOUNT_FOLDERS and "
+                                         "DWDIAG_EXCLUDE_ACCOUNTS leave none"])
+    if store is not None:
+        store.write(f"{layout.run_prefix(run_id)}/{layout.SUMMARY}", summary.model_dump(mode="json"))
+    return RunResult(run_id=run_id, snapshot=EvidenceSnapshot(collected_at=started, regions=[]), findings=[],
+                     summary=summary, categories=categories)
