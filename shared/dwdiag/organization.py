@@ -19,6 +19,7 @@ from dwdiag import pipeline
 from dwdiag.alert.deliver import Send
 from dwdiag.clients import ClientError
 from dwdiag.collectors.accounts import Accounts, Member, member_credentials, refused, resolve_accounts
+from dwdiag.models.common import CallError
 from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
@@ -55,9 +56,12 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
         for category in categories:
             shards.expect(store, run_id, category.value, places, layout.run_prefix(run_id))
     scanner = sweep.session(regions[0])
+    me = sweep.whoami(regions[0])  # the scanning account sweeps itself with its own credentials, no role
     log.info("run %s: %d account(s) to sweep, %d left out", run_id, len(accounts.members), len(accounts.left_out))
 
     def one(member: Member) -> RunResult:
+        if member.account_id == me:
+            return _part(sweep, member, None)
         credentials = member_credentials(settings, scanner, member, run_id)
         unreachable = None
         try:
@@ -68,9 +72,12 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
             unreachable = refused(settings, member, ClientError("sts", "AssumeRole", type(exc).__name__))
         if unreachable is not None:
             log.warning("account %s: %s", member.account_id, unreachable.message)
+        return _part(sweep.in_account(credentials), member, unreachable)
+
+    def _part(member_sweep: Sweep, member: Member, unreachable: Optional[CallError]) -> RunResult:
         known = {**accounts.left_out, member.account_id: {
             **member.about(), "swept": "no: its role could not be assumed" if unreachable else "yes"}}
-        result = pipeline.run(settings, source=source, sweep=sweep.in_account(credentials), regions=regions,
+        result = pipeline.run(settings, source=source, sweep=member_sweep, regions=regions,
                               categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
                               send=send, shard=True, progress=progress, account=member.account_id,
                               unreachable=unreachable, accounts=known)

@@ -77,7 +77,7 @@ def resolve_accounts(settings: Settings, session: Session) -> Accounts:
 
 def list_directory(session: Session) -> list[Member]:
     try:
-        rows = session.client("resourcedirectory").collect("ListAccounts")
+        rows = session.client("resourcedirectory").collect("list_accounts")
     except ClientError as err:
         raise UserError(f"could not list the resource directory's members ({err.code}: {err.message or 'no message'}). "
                         "DWDIAG_ACCOUNTS=resource-directory needs the management account or a delegated "
