@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .backend import Backend, Clock, format_time
 from .controls import Controls
-from .world import OrgMember, StsToken, World
+from .world import OrgMember, StsToken, Trail, World
 
 
 @dataclass
@@ -71,6 +71,21 @@ class Directory:
 
     def all(self) -> List[Tenant]:
         return list(self.tenants.values())
+
+    # --- ActionTrail ----------------------------------------------------------------------------
+    def organization_trails(self, account_id: str, region: str) -> List[Trail]:
+        """The multi-account trails whose home region is `region` that cover a member account: the
+        management account's trails with IsOrganizationTrail true, the objects themselves, so a member
+        reads the management trail's configuration and state. The management account (it lists them as
+        its own trails) and an account outside the directory get none.
+
+        That a member sees them at all is documented only for the console ("Member accounts can only be
+        used to view multi-account trails", doc 162123); that DescribeTrails/GetTrailStatus called by a
+        member answer with them, unchanged, is UNCONFIRMED (docs/evidence.md, Emulated organization)."""
+        if self.organization is None or account_id == self.root.account_id or self.member(account_id) is None:
+            return []
+        state = self.root.backend.regions.get(region)
+        return [t for t in state.trails if t.IsOrganizationTrail] if state is not None else []
 
     # --- STS ----------------------------------------------------------------------------------
     def member(self, account_id: str) -> Optional[OrgMember]:

@@ -10,6 +10,8 @@ from importlib import resources
 from typing import Iterator
 
 import pytest
+from alibabacloud_actiontrail20200706 import models as at
+from alibabacloud_actiontrail20200706.client import Client as ActionTrail
 from alibabacloud_dataworks_public20240518 import models as dw
 from alibabacloud_dataworks_public20240518.client import Client as DataWorks
 from alibabacloud_ram20150501 import models as ram
@@ -269,6 +271,46 @@ def test_request_log_control_per_account(org):
     with urllib.request.urlopen(org.url() + f"/_emulator/requests?account={PROD}", timeout=5) as resp:
         records = json.loads(resp.read())
     assert [r["action"] for r in records] == ["GetCallerIdentity"]
+
+
+# --- the organization's multi-account trail, seen from a member ----------------------------------
+
+ORG_TRAIL_ARN = f"acs:actiontrail:cn-hangzhou:{MGMT}:trail/org-audit"
+
+
+def _trail_names(client: ActionTrail, **kw) -> list:
+    return [t.name for t in client.describe_trails(at.DescribeTrailsRequest(**kw)).body.trail_list]
+
+
+def test_members_see_the_management_accounts_multi_account_trail(org):
+    creds = _assume(org, ANALYTICS).credentials  # analytics has no trail of its own
+    home, shanghai = ActionTrail(_as(org, creds)), ActionTrail(_as(org, creds, "cn-shanghai"))
+    assert _trail_names(home) == [], "IncludeOrganizationTrail defaults to false"
+    [trail] = home.describe_trails(at.DescribeTrailsRequest(include_organization_trail=True)).body.trail_list
+    assert (trail.name, trail.is_organization_trail, trail.organization_id) == ("org-audit", True, "rd-org01")
+    assert (trail.trail_arn, trail.home_region, trail.trail_region) == (ORG_TRAIL_ARN, "cn-hangzhou", "All")
+    assert (trail.status, trail.event_rw) == ("Enable", "All") and trail.sls_project_arn
+    # another region lists it only as a shadow of its home region
+    assert _trail_names(shanghai, include_organization_trail=True) == []
+    assert _trail_names(shanghai, include_organization_trail=True, include_shadow_trails=True) == ["org-audit"]
+    # its status is the management trail's, asked in its home region as a multi-account trail
+    status = home.get_trail_status(at.GetTrailStatusRequest(name="org-audit", is_organization_trail=True)).body
+    assert status.is_logging is True and status.sls_log_store_status is True
+    for client, kind in ((home, None), (shanghai, True)):
+        with pytest.raises(ClientException) as err:
+            client.get_trail_status(at.GetTrailStatusRequest(name="org-audit", is_organization_trail=kind))
+        assert err.value.code == "TrailNotFoundException"
+    assert {r.account_id for r in org.requests(ANALYTICS)} == {ANALYTICS}, "served in the member's own log"
+    assert not [r for r in org.requests() if r.product == "actiontrail"]
+
+
+def test_a_member_with_a_trail_of_its_own_sees_both_and_the_management_account_its_own(org):
+    prod = ActionTrail(_as(org, _assume(org, PROD).credentials))
+    assert _trail_names(prod) == ["prod-writes"]
+    assert _trail_names(prod, include_organization_trail=True) == ["prod-writes", "org-audit"]
+    own = ActionTrail(make_config(org, "cn-hangzhou", **SCANNER))
+    [trail] = own.describe_trails(at.DescribeTrailsRequest(include_organization_trail=True)).body.trail_list
+    assert (trail.name, trail.trail_arn) == ("org-audit", ORG_TRAIL_ARN), "listed once, as its own"
 
 
 # --- world validation ----------------------------------------------------------------------------

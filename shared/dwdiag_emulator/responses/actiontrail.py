@@ -86,18 +86,35 @@ def _visible(call: Call, trail: Any) -> bool:
     return trail.TrailRegion in ("All", call.region.name)
 
 
+def _organization_trails(call: Call, region: str) -> List[Any]:
+    """The management account's multi-account trails with home region `region`, when the caller is a
+    member of its resource directory (tenants.Directory.organization_trails); none otherwise."""
+    directory = call.backend.directory
+    if directory is None:
+        return []
+    return directory.organization_trails(call.backend.world.account_id, region)
+
+
+def _home_trails(call: Call, region: str) -> List[Any]:
+    """The trails whose home region is `region`, as this account sees them: its own, then the
+    multi-account trails of its organization."""
+    return list(call.backend.regions[region].trails) + _organization_trails(call, region)
+
+
 def _trails(call: Call, shadows: bool, organization: bool) -> List[Tuple[Any, bool]]:
-    found = [(t, False) for t in call.region.trails]
+    found = [(t, False) for t in _home_trails(call, call.region.name)]
     if shadows:
-        for name, state in call.backend.regions.items():
+        for name in call.backend.regions:
             if name != call.region.name:
-                found += [(t, True) for t in state.trails if _visible(call, t)]
+                found += [(t, True) for t in _home_trails(call, name) if _visible(call, t)]
     return [(t, shadow) for t, shadow in found if organization or not t.IsOrganizationTrail]
 
 
 def describe_trails(call: Call) -> Dict[str, Any]:
     """IncludeShadowTrails and IncludeOrganizationTrail both default to false (DescribeTrails
-    request docs): a multi-account trail (IsOrganizationTrail true) is listed only when asked for."""
+    request docs): a multi-account trail (IsOrganizationTrail true) is listed only when asked for.
+    A member of a resource directory is also shown its management account's multi-account trails,
+    answered as the management account has them (TrailArn, OrganizationId, Status...)."""
     shadows = bool(get_bool(call.params, "IncludeShadowTrails", False))
     organization = bool(get_bool(call.params, "IncludeOrganizationTrail", False))
     names = set(get_list(call.params, "NameList"))
@@ -107,14 +124,15 @@ def describe_trails(call: Call) -> Dict[str, Any]:
 
 def get_trail_status(call: Call) -> Dict[str, Any]:
     """IsOrganizationTrail (default false, "single-account trail", GetTrailStatus docs) must match
-    the trail's kind, or the trail is not found (TrailNotFoundException).
+    the trail's kind, or the trail is not found (TrailNotFoundException). A member asking with
+    IsOrganizationTrail=true is answered with its management account's multi-account trail's state.
 
     Only the trail's home region (the region whose world lists it) answers. The docs do not say
     whether another region answers for a trail: this is the stricter, UNCONFIRMED reading, chosen
     so that a caller asking the wrong region is caught."""
     name = get_str(call.params, "Name", required=True)
     organization = bool(get_bool(call.params, "IsOrganizationTrail", False))
-    for trail in call.region.trails:
+    for trail in _home_trails(call, call.region.name):
         if trail.Name == name and bool(trail.IsOrganizationTrail) == organization:
             return {"RequestId": call.request_id, **trail.status.wire()}
     raise TrailNotFound()
