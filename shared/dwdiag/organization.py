@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
@@ -54,7 +55,7 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
     if store is not None:  # the run is every member's places; the last part to finish derives the run's documents
         places = [layout.place(m.account_id, r) for m in accounts.members for r in regions]
         for category in categories:
-            shards.expect(store, run_id, category.value, places, layout.run_prefix(run_id))
+            shards.expect(store, run_id, category.value, places, layout.run_prefix(run_id), accounts=known(accounts))
     scanner = sweep.session(regions[0])
     me = sweep.whoami(regions[0])  # the scanning account sweeps itself with its own credentials, no role
     log.info("run %s: %d account(s) to sweep, %d left out", run_id, len(accounts.members), len(accounts.left_out))
@@ -75,12 +76,12 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
         return _part(sweep.in_account(credentials), member, unreachable)
 
     def _part(member_sweep: Sweep, member: Member, unreachable: Optional[CallError]) -> RunResult:
-        known = {**accounts.left_out, member.account_id: {
-            **member.about(), "swept": "no: its role could not be assumed" if unreachable else "yes"}}
+        mine = {member.account_id: {**member.about(),
+                                    "swept": "no: its role could not be assumed" if unreachable else "yes"}}
         result = pipeline.run(settings, source=source, sweep=member_sweep, regions=regions,
                               categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
                               send=send, shard=True, progress=progress, account=member.account_id,
-                              unreachable=unreachable, accounts=known)
+                              unreachable=unreachable, accounts=mine)
         assert isinstance(result, RunResult)  # not resumable here: it runs to its end
         return result
 
@@ -90,11 +91,18 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
     return whole(results, accounts)
 
 
+def known(accounts: Accounts) -> dict[str, dict[str, str]]:
+    """What the run's summary says of each account before any is swept: those left out and why, and the
+    names, folders and statuses of the others."""
+    return {**{m.account_id: m.about() for m in accounts.members}, **accounts.left_out}
+
+
 def whole(results: list[RunResult], accounts: Accounts) -> RunResult:
     """The accounts' results as one run: every finding, one summary."""
-    summary = RunSummary.combine([r.summary for r in results], shards=None)  # type: ignore[arg-type]
-    for account, about in accounts.left_out.items():
-        summary.accounts.setdefault(account, about)
+    summary = RunSummary.combine([r.summary for r in results], shards=None, organization=True)
+    for account, about in known(accounts).items():
+        summary.accounts[account] = {**about, **summary.accounts.get(account, {})}
+    summary.accounts = dict(sorted(summary.accounts.items()))
     first = results[0]
     return RunResult(run_id=first.run_id, snapshot=EvidenceSnapshot(collected_at=first.snapshot.collected_at,
                                                                     regions=[]),
@@ -112,3 +120,56 @@ def _nobody(settings: Settings, accounts: Accounts, source: str, run_id: str, st
         store.write(f"{layout.run_prefix(run_id)}/{layout.SUMMARY}", summary.model_dump(mode="json"))
     return RunResult(run_id=run_id, snapshot=EvidenceSnapshot(collected_at=started, regions=[]), findings=[],
                      summary=summary, categories=categories)
+
+
+@dataclass
+class Piece:
+    """One (account, region) of an organization run: what one Function Compute invocation sweeps."""
+
+    member: Member
+    region: str
+    estimate_s: Optional[float] = None  # its quota-bound time in the last run that swept it, if any
+
+    @property
+    def place(self) -> str:
+        return layout.place(self.member.account_id, self.region)
+
+
+def plan(store: Optional[Store], accounts: Accounts, regions: list[str], category: str) -> list[Piece]:
+    """The run's pieces, the largest first: each (account, region) takes at least its quota bound, and
+    quotas are per account and region, so the run lasts as long as its largest piece if that one starts
+    first. The size of a piece is its plan in the last run that swept it (its part record); a piece never
+    swept yet counts as the largest, so it starts early."""
+    pieces = [Piece(m, r) for m in accounts.members for r in regions]
+    if store is not None:
+        known = estimates(store, [p.place for p in pieces], category)
+        for piece in pieces:
+            piece.estimate_s = known.get(piece.place)
+    return sorted(pieces, key=lambda p: (p.estimate_s is not None, -(p.estimate_s or 0.0), p.place))
+
+
+def estimates(store: Store, places: list[str], category: str) -> dict[str, float]:
+    """Seconds at least per place, from the part records of the last finished run in the store."""
+    try:
+        runs = sorted(store.list(layout.HISTORY_RUNS))
+    except Exception:  # noqa: BLE001 - without estimates the pieces go in their plain order
+        log.warning("no history to plan the run's pieces from")
+        return {}
+    if not runs:
+        return {}
+    run_id = runs[-1].rpartition("/")[2].removesuffix(".json")
+    try:
+        prefix = layout.run_prefix(run_id)
+    except ValueError:
+        return {}
+    out: dict[str, float] = {}
+    for where in places:
+        try:
+            record = store.read(layout.part_record(prefix, category, where))
+        except Exception:  # noqa: BLE001 - a broken record only costs the estimate
+            continue
+        plan_ = ((record or {}).get("summary") or {}).get("plan") or {}
+        seconds = (plan_.get(layout.region_of(where)) or {}).get("seconds_at_least")
+        if isinstance(seconds, (int, float)):
+            out[where] = float(seconds)
+    return out

@@ -48,6 +48,8 @@ def stable_run_id(timer: Optional[TimerEvent], request_id: str, category: str) -
 
 def settings_for(payload: Payload, context: Any) -> Settings:
     overrides = dict(payload.settings)
+    if payload.accounts is not None:
+        overrides["accounts"] = payload.accounts
     if payload.workspaces:
         overrides["workspaces"] = payload.workspaces
     try:
@@ -87,10 +89,12 @@ def handle(event: Any, context: Any, category: str) -> str:
     regions = regions_for(payload, settings)
     if credentials is None:
         return _failed(category, run_id, "no credentials: the function needs a role (context.credentials)")
-    from dwdiag.fc.run import fan_out, run_here
+    from dwdiag.fc.run import fan_out, fan_out_accounts, run_here
 
     try:
-        if len(regions) > 1 and payload.shard is None:
+        if payload.shard is None and payload.account is None and settings.accounts != "self":
+            summary = fan_out_accounts(payload, settings, credentials, context, category, run_id, regions)
+        elif len(regions) > 1 and payload.shard is None:
             summary = fan_out(payload, settings, credentials, context, category, run_id, regions)
         else:
             summary = run_here(payload, settings, credentials, category, run_id, regions, context)

@@ -32,6 +32,11 @@ class Payload(BaseModel):
     # Set by an invocation that ran out of time for the next one of the same run: the how-many-th piece this is.
     continuation: int = Field(default=0, ge=0)
     alert: bool = True
+    # Which accounts (DWDIAG_ACCOUNTS): `self`, `resource-directory`, or account ids; None: the setting.
+    accounts: Union[Literal["self", "resource-directory"], list[str], None] = None
+    # Set by an organization run's fan-out: the account this invocation sweeps (through its member role).
+    account: Optional[str] = Field(default=None, pattern=r"^\d{16}$")
+    folder_id: Optional[str] = None  # that account's folder in the resource directory, for its alert route
     waivers: list[Waiver] = Field(default_factory=list)  # same schema as a waiver file; added to DWDIAG_WAIVERS_FILE
 
     @field_validator("regions", mode="before")

@@ -7,9 +7,10 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from dwdiag import pipeline
+from dwdiag import organization, pipeline
 from dwdiag.alert.deliver import dingtalk_sender
-from dwdiag.clients import Credentials
+from dwdiag.clients import ClientError, Credentials
+from dwdiag.collectors.accounts import Member, member_credentials, refused, resolve_accounts
 from dwdiag.errors import UserError
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
@@ -75,16 +76,63 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
     return {"ok": ok, "category": category, "run_id": run_id, "fanned_out": invocations}
 
 
+def fan_out_accounts(payload: Payload, settings: Settings, credentials: Credentials, context: Any, category: str,
+                     run_id: str, regions: list[str]) -> dict[str, Any]:
+    """An organization run: queue one asynchronous invocation of this very function per (account, region),
+    the largest first (organization.plan), after recording them all as the run's expected places."""
+    endpoint, target = _myself(settings, context, regions)
+    store = _store(settings, credentials)
+    accounts = resolve_accounts(settings, Sweep(settings, credentials).session(regions[0]))
+    pieces = organization.plan(store, accounts, regions, category)
+    if store is not None:
+        shards.expect(store, run_id, category, [p.place for p in pieces], accounts=organization.known(accounts))
+    invocations: dict[str, str] = {}
+    for index, piece in enumerate(pieces):
+        shard = payload.model_copy(update={
+            "regions": [piece.region], "run_id": run_id, "account": piece.member.account_id,
+            "folder_id": piece.member.folder_id or None,
+            "shard": Shard(run_id=run_id, index=index, total=len(pieces))})
+        try:
+            invocations[piece.place] = "queued " + fanout.invoke_async(endpoint, credentials, target,
+                                                                        shard.model_dump(mode="json"))
+        except RuntimeError as exc:
+            invocations[piece.place] = f"failed: {exc}"
+            log.error("fan-out to %s failed: %s", piece.place, exc)
+    ok = all(v.startswith("queued") for v in invocations.values())
+    return {"ok": ok, "category": category, "run_id": run_id, "fanned_out": invocations,
+            "order": [{"place": p.place, "estimate_s": p.estimate_s} for p in pieces],
+            "left_out": accounts.left_out}
+
+
+def _in_account(payload: Payload, settings: Settings, base: Sweep, run_id: str,
+                regions: list[str]) -> tuple[Optional[str], Sweep, Optional[CallError]]:
+    """The account this invocation sweeps and a sweep in it: the credentials' own, or (a piece of an
+    organization run) the member's, through its role; a member that refuses it is `unreachable`."""
+    me = base.whoami(regions[0])
+    if payload.account is None or payload.account == me:
+        return me, base, None
+    member = Member(payload.account, folder_id=payload.folder_id or "")
+    role = member_credentials(settings, base.session(regions[0]), member, run_id)
+    try:
+        role.check()
+    except ClientError as err:
+        return member.account_id, base, refused(settings, member, err)
+    return member.account_id, base.in_account(role), None
+
+
 def run_here(payload: Payload, settings: Settings, credentials: Credentials, category: str, run_id: str,
              regions: list[str], context: Any = None) -> dict[str, Any]:
     # The file is read before the sweep, so a bad one costs no API quota; the payload's were checked on parsing.
     waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
-    sweep = Sweep(settings, credentials)
+    account, sweep, unreachable = _in_account(payload, settings, Sweep(settings, credentials), run_id, regions)
+    places = [layout.place(account, r) for r in regions]
     store = _store(settings, credentials)
     send = dingtalk_sender(settings, sweep.deadline) if payload.alert and store is not None else None
     resume, now = None, None
+    if payload.account is not None:  # a piece of an organization run judges windows from the run's start
+        now = run_started(run_id)
     if store is not None and sweep.deadline is not None:  # it may not fit one invocation: go on in the next
-        other = _open_elsewhere(store, settings, category, regions, run_id, payload)
+        other = _open_elsewhere(store, settings, category, places, run_id, payload)
         if other is not None and other.get("alive"):
             return {"ok": True, "category": category, "run_id": run_id, "skipped": True, "open_run": other["run_id"],
                     "problems": [f"run {other['run_id']} of these regions is still being collected (piece "
@@ -95,20 +143,24 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
             payload = payload.model_copy(update={"continuation": other["continuation"] + 1,
                                                  "shard": Shard(**other["shard"]) if other.get("shard") else None})
         resume, now = _resume(settings, sweep, run_id, payload.continuation), run_started(run_id)
-        _mark_open(store, category, regions, run_id, payload)
+        _mark_open(store, category, places, run_id, payload)
+    mine = None
+    if payload.account is not None:
+        mine = {account: {"swept": "no: its role could not be assumed" if unreachable else "yes"}}
     result = pipeline.run(settings, source="fc", sweep=sweep, regions=regions, categories=[Category(category)],
                           run_id=run_id, waivers=waivers, store=store, send=send, shard=payload.shard is not None,
-                          now=now, resume=resume)
+                          now=now, resume=resume, account=account, unreachable=unreachable, accounts=mine)
     if isinstance(result, pipeline.Unfinished):
         return _continue(payload, settings, credentials, context, category, result, regions)
     if resume is not None:
-        store.delete(layout.open_run(category, regions))
+        store.delete(layout.open_run(category, places))
     problems = list(result.summary.problems)
     if store is None:
         problems.append("no DWDIAG_OSS_BUCKET is set: the findings were not stored and no alert was sent")
     s = result.summary
     where = store.location(layout.run_prefix(run_id)) if store else None
-    return {"ok": True, "category": category, "run_id": run_id, "regions": s.regions, "findings": s.findings,
+    return {"ok": True, "category": category, "run_id": run_id, "account": account, "regions": s.regions,
+            "findings": s.findings,
             "by_status": s.totals.by_status, "open_by_risk": s.totals.open_by_risk, "waived": s.totals.waived,
             "changes": s.changes, "alerts": s.alerts, "calls": sum(s.calls.values()),
             "throttled": sum(s.throttled.values()), "continuations": payload.continuation, "problems": problems,
@@ -151,21 +203,21 @@ def _continue(payload: Payload, settings: Settings, credentials: Credentials, co
             "continuation": following.continuation, "left": unfinished.left, "plan": plan, "queued": request_id}
 
 
-def _mark_open(store: Store, category: str, regions: list[str], run_id: str, payload: Payload) -> None:
+def _mark_open(store: Store, category: str, places: list[str], run_id: str, payload: Payload) -> None:
     """Say in the store that this run is being collected, and when its last piece started (a heartbeat)."""
-    store.write(layout.open_run(category, regions), {
-        "run_id": run_id, "continuation": payload.continuation, "regions": regions,
+    store.write(layout.open_run(category, places), {
+        "run_id": run_id, "continuation": payload.continuation, "regions": places,
         "shard": payload.shard.model_dump() if payload.shard else None,
         "heartbeat": pipeline.utcnow().isoformat()})
 
 
-def _open_elsewhere(store: Store, settings: Settings, category: str, regions: list[str], run_id: str,
+def _open_elsewhere(store: Store, settings: Settings, category: str, places: list[str], run_id: str,
                     payload: Payload) -> Optional[dict[str, Any]]:
-    """Another run of these regions still open (its marker), with whether its pieces still run: a piece
+    """Another run of these places still open (its marker), with whether its pieces still run: a piece
     starts within a function's time of the last one, unless its chain broke off."""
     if payload.continuation:
         return None  # a continuation is the open run itself
-    marker = store.read(layout.open_run(category, regions))
+    marker = store.read(layout.open_run(category, places))
     if not marker or marker.get("run_id") == run_id:
         return None
     beat = datetime.fromisoformat(marker["heartbeat"])

@@ -65,7 +65,8 @@ class RunSummary(Plain):
     accounts: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @classmethod
-    def combine(cls, parts: list["RunSummary"], shards: dict[str, list[str]]) -> "RunSummary":
+    def combine(cls, parts: list["RunSummary"], shards: Optional[dict[str, list[str]]],
+                organization: bool = False) -> "RunSummary":
         """One summary for the shards of a fanned-out run (one region each), from their own summaries."""
         first = parts[0]
 
@@ -83,7 +84,7 @@ class RunSummary(Plain):
             for account, about in part.accounts.items():
                 accounts.setdefault(account, {}).update(about)
         for part in parts:
-            if part.account_id and (len(owners) > 1 or accounts):
+            if part.account_id and (len(owners) > 1 or accounts or organization):
                 about = accounts.setdefault(part.account_id, {})
                 about["findings"] = about.get("findings", 0) + part.findings
                 about["totals"] = Counts.total([Counts.model_validate(about["totals"]), part.totals]).model_dump() \

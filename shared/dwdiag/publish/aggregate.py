@@ -66,9 +66,13 @@ def derive(store: Store, prefix: str, own: Optional[RunResult] = None) -> list[s
 def summary_of(state: shards.State) -> RunSummary:
     """One RunSummary for the run: a run of one part is that part's summary; the summaries of a
     fanned-out run's parts add up, with which regions finished."""
-    if len(state.parts) == 1 and not state.missing:
+    if len(state.parts) == 1 and not state.missing and not state.accounts:
         return state.parts[0].summary
-    return RunSummary.combine([p.summary for p in state.parts], state.progress())
+    summary = RunSummary.combine([p.summary for p in state.parts], state.progress(), organization=bool(state.accounts))
+    for account, about in state.accounts.items():  # what the fan-out knew: accounts left out, names, folders
+        summary.accounts[account] = {**about, **summary.accounts.get(account, {})}
+    summary.accounts = dict(sorted(summary.accounts.items()))
+    return summary
 
 
 def _write(store: Store, prefix: str, state: shards.State, own: Optional[RunResult]) -> list[str]:

@@ -28,11 +28,16 @@ log = logging.getLogger(__name__)
 Cell = tuple[str, str]  # (place, category): place is `<account>/<region>` (publish/layout.py)
 
 
-def expect(store: Store, run_id: str, category: str, regions: list[str], prefix: Optional[str] = None) -> str:
-    """Record the regions whose parts make up the run for `category` (the fan-out, before it fans out;
-    a run that is not fanned out, before it writes). Returns the key written."""
+def expect(store: Store, run_id: str, category: str, regions: list[str], prefix: Optional[str] = None,
+           accounts: Optional[dict[str, dict[str, Any]]] = None) -> str:
+    """Record the places whose parts make up the run for `category` (the fan-out, before it fans out;
+    a run that is not fanned out, before it writes), and, for an organization run, what is known of its
+    accounts (those left out included) for the run's summary. Returns the key written."""
     key = layout.expectation_key(prefix or layout.run_prefix(run_id), category)
-    store.write(key, {"run_id": run_id, "category": category, "expected": list(regions)})
+    doc: dict[str, Any] = {"run_id": run_id, "category": category, "expected": list(regions)}
+    if accounts:
+        doc["accounts"] = accounts
+    store.write(key, doc)
     return key
 
 
@@ -79,6 +84,7 @@ class State:
     anything changed since."""
 
     expected: list[Cell]
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # an organization run's, as expected
     parts: list[Part] = field(default_factory=list)
     missing: list[Cell] = field(default_factory=list)
     raw: dict[str, Optional[bytes]] = field(default_factory=dict)
@@ -129,11 +135,14 @@ def read_state(store: Store, prefix: str) -> State:
         rest = key[len(base):] if key.startswith(base) and key.endswith(".json") else ""
         (expectations if rest.count("/") == 0 else records).append(key)
     expected: list[Cell] = []
+    accounts: dict[str, dict[str, Any]] = {}
     for key in expectations:
         category = key[len(base):-len(".json")]
         doc = _read(store, key, raw) or {}
         expected += [(r, category) for r in doc.get("expected") or [] if isinstance(r, str)]
-    state = State(expected=sorted(set(expected)), raw=raw)
+        if isinstance(doc.get("accounts"), dict):
+            accounts.update({k: v for k, v in doc["accounts"].items() if isinstance(v, dict)})
+    state = State(expected=sorted(set(expected)), accounts=dict(sorted(accounts.items())), raw=raw)
     parts = [p for p in (_part(store, prefix, key, raw) for key in records) if p is not None]
     chosen: dict[str, Part] = {}
     for cell in state.expected:

@@ -36,7 +36,7 @@ from .template import FunctionSpec, load_template
 
 log = logging.getLogger("dwdiag_emulator.fc")
 ROOT = Path(__file__).resolve().parents[3]  # the checkout: shared/dwdiag_emulator/fc/runtime.py
-API_PRODUCTS = ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS")
+API_PRODUCTS = ("DATAWORKS", "MAXCOMPUTE", "ACTIONTRAIL", "RAM", "STS", "RESOURCEDIRECTORY")
 QUEUED, RUNNING, EXPIRED = "queued", "running", "expired"
 
 
