@@ -82,6 +82,66 @@ def test_an_organization_trail_counts_and_is_named_as_such():
     assert o.evidence["trails"][0]["IsOrganizationTrail"] is True
 
 
+MGMT = "5000000000000001"
+ORG_ARN = f"acs:actiontrail:cn-hangzhou:{MGMT}:trail/org-audit"
+
+
+def org_trail(**change):
+    return trail("org-audit", **{"IsOrganizationTrail": True, "HomeRegion": "cn-hangzhou",
+                                 "OrganizationId": "rd-org01", "TrailArn": ORG_ARN, **change})
+
+
+def test_a_members_organization_trail_owned_by_the_management_account_passes_naming_its_owner():
+    """In a member account DescribeTrails lists the management account's multi-account trail; the
+    result names the trail, its kind and its owner (the TrailArn's account) and resource directory."""
+    o = audit(trails=[org_trail()])
+    assert o.status.value == "pass"
+    assert f"multi-account trail org-audit (owned by account {MGMT}, resource directory rd-org01)" in o.result
+    [seen] = o.evidence["trails"]
+    assert (seen["owner_account"], seen["TrailArn"], seen["OrganizationId"]) == (MGMT, ORG_ARN, "rd-org01")
+
+
+@pytest.mark.parametrize("reading", ["strict", "intact", "enabled"])
+@pytest.mark.parametrize("change,phrase", [
+    ({"Status": "Disable"}, "Status is Disable"),
+    ({"trail_status": {"IsLogging": False}}, "not logging"),
+])
+def test_a_stopped_organization_trail_does_not_pass_and_is_named(reading, change, phrase):
+    o = audit(Settings(trail_reading=reading), trails=[org_trail(**change)])
+    assert o.status.value == "fail" and phrase in o.result
+    assert f"multi-account trail org-audit (owned by account {MGMT}" in o.result
+
+
+def test_the_organization_trail_must_meet_the_reading_too():
+    o = audit(trails=[org_trail(EventRW="Write")])
+    assert o.status.value == "fail" and "EventRW is Write" in o.result
+    assert audit(Settings(trail_reading="enabled"), trails=[org_trail(EventRW="Write")]).status.value == "pass"
+
+
+def test_an_organization_trail_without_a_usable_arn_passes_with_the_owner_unreported():
+    for arn in (None, "not-an-arn", "acs:log:cn-hangzhou:1:project/p"):
+        o = audit(trails=[org_trail(TrailArn=arn)])
+        assert o.status.value == "pass" and "owner not reported" in o.result
+        assert "owner_account" not in o.evidence["trails"][0]
+
+
+def test_a_members_own_trail_sharing_the_organization_trails_name_is_judged_apart():
+    own = trail("org-audit", EventRW="Read", TrailArn="acs:actiontrail:cn-hangzhou:5000000000000012:trail/org-audit")
+    o = audit(trails=[own, org_trail()])
+    assert o.status.value == "pass" and f"owned by account {MGMT}" in o.result
+    o = audit(trails=[trail("org-audit"), org_trail(Status="Disable")])
+    assert o.status.value == "pass" and o.result.startswith("The trail org-audit ")
+
+
+def test_unknown_status_of_an_organization_trail_is_error_naming_it():
+    t = org_trail()
+    del t["trail_status"]
+    t["trail_status_error"] = {"product": "actiontrail", "operation": "GetTrailStatus",
+                               "code": "TrailNotFoundException", "http_status": 404}
+    o = audit(trails=[t])
+    assert o.status.value == "error" and "TrailNotFoundException" in o.result
+
+
 def test_no_trail_fails():
     o = audit(trails=[])
     assert o.status.value == "fail" and "No ActionTrail trail" in o.result

@@ -37,13 +37,27 @@ def _trail_gaps(trail: Trail, reading: str) -> list[str]:
 
 
 def _summary(trail: Trail) -> dict[str, Any]:
-    return {
+    summary = {
         "Name": trail.name, "HomeRegion": trail.home_region, "IsOrganizationTrail": trail.is_organization_trail,
         "Status": trail.status, "EventRW": trail.event_rw, "TrailRegion": trail.trail_region,
         "destinations": trail.destinations,
         "IsLogging": trail.trail_status.is_logging if trail.trail_status else None,
         "status_error": trail.trail_status_error.describe() if trail.trail_status_error else None,
     }
+    # Who holds the trail, where it is known: a multi-account trail seen from a member is another account's.
+    owner = {"OrganizationId": trail.organization_id, "TrailArn": trail.trail_arn, "owner_account": trail.owner_account}
+    summary.update({k: v for k, v in owner.items() if v is not None})
+    return summary
+
+
+def _named(trail: Trail) -> str:
+    """The trail as a result names it: a multi-account trail with its owner (the TrailArn's account,
+    which for an organization's trail is its management account) and its resource directory."""
+    if not trail.is_organization_trail:
+        return f"trail {trail.name}"
+    owner = f"owned by account {trail.owner_account}" if trail.owner_account else "owner not reported (no TrailArn)"
+    directory = f", resource directory {trail.organization_id}" if trail.organization_id else ""
+    return f"multi-account trail {trail.name} ({owner}{directory})"
 
 
 @rule
@@ -55,18 +69,18 @@ def actiontrail_audit(ev: PlatformConfigEvidence, settings, now: datetime) -> li
     reading = settings.trail_reading
     evidence = {"reading": reading, "trails": [_summary(t) for t in ev.trails]}
     wanted = f"(reading {reading!r}: {READINGS[reading]})"
-    gaps = {t.name: _trail_gaps(t, reading) for t in ev.trails}
-    good = [t for t in ev.trails if not gaps[t.name] and t.trail_status is not None]
+    # By position, not name: a member's own trail and its organization's trail may share a name.
+    gaps = [_trail_gaps(t, reading) for t in ev.trails]
+    good = [t for t, g in zip(ev.trails, gaps) if not g and t.trail_status is not None]
     if good:
-        kind = "multi-account trail" if good[0].is_organization_trail else "trail"
-        return [Outcome(PASS, obj, f"The {kind} {good[0].name} audits DataWorks operations {wanted}.", evidence)]
-    unsure: Optional[Trail] = next((t for t in ev.trails if not gaps[t.name] and t.trail_status_error), None)
+        return [Outcome(PASS, obj, f"The {_named(good[0])} audits DataWorks operations {wanted}.", evidence)]
+    unsure: Optional[Trail] = next((t for t, g in zip(ev.trails, gaps) if not g and t.trail_status_error), None)
     if unsure is not None:
-        return [error(obj, unsure.trail_status_error, f"Whether trail {unsure.name} is logging")]
+        return [error(obj, unsure.trail_status_error, f"Whether the {_named(unsure)} is logging")]
     if not ev.trails:
         return [Outcome(FAIL, obj, "No ActionTrail trail exists, so DataWorks operations are kept only in the "
                         f"90-day event history {wanted}.", evidence)]
-    best = min(ev.trails, key=lambda t: len(gaps[t.name]))
-    reasons = "; ".join(gaps[best.name]) or "its logging status was not collected"
-    return [Outcome(FAIL, obj, f"No trail audits all DataWorks operations {wanted}. Closest is {best.name}: "
-                    f"{reasons}.", evidence)]
+    at = min(range(len(ev.trails)), key=lambda i: len(gaps[i]))
+    reasons = "; ".join(gaps[at]) or "its logging status was not collected"
+    return [Outcome(FAIL, obj, f"No trail audits all DataWorks operations {wanted}. Closest is the "
+                    f"{_named(ev.trails[at])}: {reasons}.", evidence)]

@@ -432,7 +432,8 @@ def _strategies(ctx: RegionContext) -> tuple[list[SecurityStrategy], Optional[Ca
 
 def _trails(ctx: RegionContext) -> tuple[list[Trail], Optional[CallError]]:
     # Both flags default to false: without them a trail of another home region, or the organization's
-    # multi-account trail that covers this account, would not be listed.
+    # multi-account trail that covers this account, would not be listed. In a member account the latter
+    # is the management account's trail: its TrailArn names that account (models Trail.owner_account).
     f = ctx.call("actiontrail", "describe_trails", IncludeShadowTrails="true", IncludeOrganizationTrail="true")
     if f.error:
         return [], f.error
