@@ -1,5 +1,7 @@
 """The report in a real browser (headless Debian chromium): it renders the demo run, its filters narrow the
-rows, a click shows the evidence, nothing is fetched, nothing logs an error, and tenant markup stays text."""
+rows, a click shows the evidence, nothing is fetched, nothing logs an error, and tenant markup stays text.
+An organization run's page has its accounts' overview, an account filter and an account column; a single
+account's has none of them."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from dwdiag import catalog
-from dwdiag.report import iter_report_parts
+from dwdiag.report import iter_report_parts, iter_run_report_parts
+from tests.report.organization import ANALYTICS, NEW, PROD, SANDBOX, org_run
 from tests.support.report import HOSTILE, hostile_result, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium, when installed
@@ -21,7 +24,7 @@ SCREENSHOT = ROOT / "build" / "report-screenshot.png"
 
 def _findings(latest_run) -> list[dict]:
     folder, _ = latest_run
-    return [f for p in sorted(folder.glob("*/*/findings.json")) for f in json.loads(p.read_text())["findings"]]
+    return [f for p in sorted(folder.glob("**/findings.json")) for f in json.loads(p.read_text())["findings"]]
 
 
 def _rows(driver):
@@ -148,3 +151,78 @@ def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path
     _rows(browser)[0].click()
     assert "</script>" in browser.find_element("css selector", "pre.evidence").text
     assert _severe(browser) == []
+
+
+def _open_org(browser, tmp_path, **kwargs):
+    summary, findings = org_run(**kwargs)
+    path = tmp_path / "report.html"
+    path.write_bytes("".join(iter_run_report_parts(summary, findings)).encode("utf-8"))
+    open_page(browser, path)
+    return findings
+
+
+def _account_rows(driver):
+    return driver.find_elements("css selector", "#accounts-body tr.account")
+
+
+def test_an_organization_run_has_its_accounts_overview_filter_and_column(browser, tmp_path):
+    findings = _open_org(browser, tmp_path)
+    rows = _account_rows(browser)
+    assert [r.get_attribute("data-account") for r in rows] == [SANDBOX, PROD, ANALYTICS, NEW]
+    sandbox, prod, _, new = rows
+    assert "unreachable" in sandbox.get_attribute("class").split()
+    assert sandbox.find_element("css selector", "td.swept .pill").text == "role not assumed"
+    assert "NoPermission" in sandbox.find_element("css selector", "td.swept .why").text
+    assert sandbox.find_element("css selector", "td.errors").text == "2"
+    opens = [prod.find_element("css selector", f"td.open-{r}").text for r in ("high", "medium", "low")]
+    assert opens == ["2", "0", "1"]
+    assert prod.find_element("css selector", "td.name").text.split("\n") == ["prod-data", PROD]
+    assert "not-swept" in new.get_attribute("class").split() and "CreateVerifying" in new.text
+    assert new.find_elements("css selector", "button") == [], "nothing to show of an account not swept"
+    options = [o.get_attribute("value") for o in browser.find_elements("css selector", "#f-account option")]
+    assert sorted(options) == sorted(["", PROD, ANALYTICS, SANDBOX])
+    assert browser.find_element("id", "findings-account-column").text == "Account"
+    assert {r.find_element("css selector", "td.account").text.split("\n")[-1] for r in _rows(browser)} == \
+        {PROD, ANALYTICS, SANDBOX}
+    assert len(_rows(browser)) == len(findings) and _severe(browser) == []
+
+
+def test_choosing_an_account_shows_only_its_rows(browser, tmp_path):
+    findings = _open_org(browser, tmp_path)
+    _select(browser, "f-account", PROD)
+    assert {r.get_attribute("data-account") for r in _rows(browser)} == {PROD}
+    assert len(_rows(browser)) == sum(1 for f in findings if f["account_id"] == PROD)
+    # The overview's button sets the same filter.
+    browser.find_element("css selector", f"#accounts-body button[data-account='{SANDBOX}']").click()
+    assert browser.find_element("id", "f-account").get_attribute("value") == SANDBOX
+    assert {r.get_attribute("data-status") for r in _rows(browser)} == {"error"}
+    assert len(_rows(browser)) == sum(1 for f in findings if f["account_id"] == SANDBOX)
+    browser.find_element("id", "f-reset").click()
+    assert len(_rows(browser)) == len(findings)
+
+
+def test_findings_of_one_account_have_no_account_filter_or_column(browser, tmp_path):
+    _open_org(browser, tmp_path, accounts=[PROD])
+    assert len(_account_rows(browser)) == 4, "the overview still lists every account"
+    assert browser.find_elements("css selector", "#f-account, #findings-account-column, #accounts-body button") == []
+
+
+def test_a_single_account_run_has_no_accounts(page):
+    assert page.find_elements("css selector", "#accounts, #f-account, #findings-account-column, td.account") == []
+    assert len(page.find_elements("css selector", "table.findings thead th")) == 8
+
+
+def test_hostile_account_names_render_as_text(browser, tmp_path):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    names = dict(zip([PROD, ANALYTICS, SANDBOX, NEW], HOSTILE))
+    _open_org(browser, tmp_path, names=names, extra={NEW: {"why": "lone \ud800 <b>x</b>", "folder_id": HOSTILE[1]}})
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran
+    shown = {r.get_attribute("data-account"): r.find_element("css selector", "td.name").text.split("\n")[0]
+             for r in _account_rows(browser)}
+    assert shown == names
+    assert browser.execute_script("return document.querySelectorAll('img, #accounts b, #accounts script').length") == 0
+    labels = {o.text for o in browser.find_elements("css selector", "#f-account option")}
+    assert {f"{names[a]} ({a})" for a in (PROD, ANALYTICS, SANDBOX)} <= labels
+    assert len(browser.find_elements("css selector", "script")) == 2 and _severe(browser) == []

@@ -8,7 +8,13 @@ string could load nothing and run nothing. The run's data travels as JSON in a n
 The script and the stylesheet are package data, dwdiag/report/assets/report.js and report.css, read once
 through importlib.resources and inlined exactly as stored; their CSP hashes are taken from those same strings.
 The script builds every element with createElement and textContent, so tenant strings (object names, results,
-evidence) never pass through an HTML parser; its only links are the catalog's https documentation pages.
+evidence, account display names and folders) never pass through an HTML parser; its only links are the catalog's
+https documentation pages.
+
+An organization run (its summary's `accounts`) adds what a single-account page does not have: an overview of the
+accounts at the top, one row each (those not swept too, with why), and, when the findings span more than one
+account, an account filter and column. The script draws them from the data's `accounts` rows, which this module
+makes from the summary; a single-account run's data has no such key and its page is drawn as before.
 """
 
 from __future__ import annotations
@@ -141,9 +147,9 @@ def report_data(result: RunResult, history: Iterable[dict] = (), extra_findings:
 def run_data(summary: RunSummary, findings: Iterable[dict], history: Iterable[dict] = (),
              regions: Optional[list[str]] = None, categories: Optional[list[str]] = None) -> dict[str, Any]:
     """What the page shows of a run: its summary, its public findings (made one at a time as the page is
-    written) and the trend's history entries."""
+    written) and the trend's history entries; an organization run's accounts too."""
     s = summary
-    return {
+    data = {
         "run": {
             "run_id": s.run_id, "source": s.source, "started_at": s.started_at.isoformat(),
             "finished_at": s.finished_at.isoformat(), "evaluated_at": s.evaluated_at.isoformat(),
@@ -157,6 +163,67 @@ def run_data(summary: RunSummary, findings: Iterable[dict], history: Iterable[di
         # Last, and made one at a time as the page is written: a large region has 100,000 of them.
         "findings": iter(findings),
     }
+    rows = account_rows(s)
+    if rows:  # an organization run; a single-account run's data stays exactly what it was
+        data["accounts"] = rows
+    return data
+
+
+UNREACHABLE = "no: its role could not be assumed"  # RunSummary.accounts[...]["swept"] of a refusing member
+RISKS = ("high", "medium", "low")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _about(problem: str, account_id: str) -> str:
+    """A run problem without the place it was prefixed with ("<account> <regions>: account <account>: ...")."""
+    _, sep, rest = problem.partition(f"account {account_id}: ")
+    return rest if sep and rest else problem
+
+
+def account_rows(summary: RunSummary) -> list[dict[str, Any]]:
+    """The overview's rows of an organization run, one per account its summary knows of, worst first: the
+    accounts whose role could not be assumed (every item of theirs is an error), then the swept ones by their
+    open fails (high, then medium, then low) and errors, then those not swept. Empty for a single-account run.
+
+    Every tenant string (display name, folder, directory status, why) is passed on as it is, to be embedded as
+    JSON and drawn as text; a summary entry of an unexpected shape gives a row of blanks, never a broken page."""
+    rows = []
+    for account_id, about in summary.accounts.items():
+        about = about if isinstance(about, dict) else {}
+        totals = about.get("totals") if isinstance(about.get("totals"), dict) else None
+        by_status = (totals or {}).get("by_status")
+        by_status = by_status if isinstance(by_status, dict) else {}
+        open_by_risk = (totals or {}).get("open_by_risk")
+        open_by_risk = open_by_risk if isinstance(open_by_risk, dict) else {}
+        swept = _text(about.get("swept"))
+        unreachable = swept.startswith(UNREACHABLE)
+        why = _text(about.get("why"))
+        if not why and unreachable:  # the run's problem that names the account says which role and what to do
+            why = "; ".join(_about(p, _text(account_id)) for p in summary.problems
+                            if isinstance(p, str) and _text(account_id) in p) or swept
+        rows.append({
+            "account_id": _text(account_id), "name": _text(about.get("name")),
+            "folder_id": _text(about.get("folder_id")),
+            "status": _text(about.get("deletion_status") or about.get("status")), "swept": swept,
+            "unreachable": unreachable, "why": why, "counted": totals is not None,
+            "findings": _count(about.get("findings")), "errors": _count(by_status.get("error")),
+            "open_by_risk": {r: _count(open_by_risk.get(r)) for r in RISKS},
+        })
+
+    def worst_first(row: dict[str, Any]) -> tuple:
+        swept = row["swept"] == "yes" or (row["counted"] and not row["swept"])
+        group = 0 if row["unreachable"] else 1 if swept else 2
+        return (group, *(-row["open_by_risk"][r] for r in RISKS), -row["errors"], row["name"] or row["account_id"],
+                row["account_id"])
+
+    return sorted(rows, key=worst_first)
 
 
 def _embed_streaming(data: dict[str, Any]) -> Iterator[str]:

@@ -10,6 +10,14 @@
   var NO_WORKSPACE = "\u0001none";
   var SVG = "http://www.w3.org/2000/svg";
   var findings = DATA.findings.slice();
+  // An organization run: one overview row per account (DATA.accounts, absent for a single account), and an
+  // account filter and column when the findings span more than one account.
+  var ACCOUNTS = DATA.accounts || [];
+  var ACCOUNT_NAMES = {};
+  ACCOUNTS.forEach(function (a) { if (a.name) { ACCOUNT_NAMES[a.account_id] = a.name; } });
+  var FINDING_ACCOUNTS = uniq("account_id");
+  var MULTI = FINDING_ACCOUNTS.length > 1;
+  var COLUMNS = MULTI ? 9 : 8;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -90,6 +98,80 @@
     });
   }
 
+  function accountLabel(id) {
+    if (id === NO_WORKSPACE) { return "(no account)"; }
+    return ACCOUNT_NAMES[id] ? ACCOUNT_NAMES[id] + " (" + id + ")" : id;
+  }
+
+  function showAccount(id) {
+    var select = byId("f-account");
+    if (!select) { return; }
+    select.value = id;
+    apply();
+    var table = document.querySelector("table.findings");
+    if (table && table.scrollIntoView) { table.scrollIntoView(); }
+  }
+
+  function accounts() {
+    if (!ACCOUNTS.length) { return; }
+    var section = el("section", "card accounts");
+    section.id = "accounts";
+    section.appendChild(el("h2", null, "Accounts"));
+    var refused = count(ACCOUNTS, function (a) { return a.unreachable; });
+    var swept = count(ACCOUNTS, function (a) { return a.swept === "yes"; });
+    var caption = el("div", "caption", ACCOUNTS.length + " account" + (ACCOUNTS.length === 1 ? "" : "s") + ": " +
+      swept + " swept, " + refused + " whose role could not be assumed, " +
+      (ACCOUNTS.length - swept - refused) + " not swept");
+    caption.id = "accounts-caption";
+    section.appendChild(caption);
+    var table = el("table", "accounts");
+    var head = el("tr");
+    ["Account", "Folder", "Directory status", "Swept", "High open", "Medium open", "Low open", "Errors", "Findings", ""]
+      .forEach(function (h) { head.appendChild(el("th", null, h)); });
+    var thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    var body = el("tbody");
+    body.id = "accounts-body";
+    var inFindings = {};
+    FINDING_ACCOUNTS.forEach(function (id) { inFindings[id] = 1; });
+    ACCOUNTS.forEach(function (a) {
+      var tr = el("tr", "account" + (a.unreachable ? " unreachable" : (a.swept === "yes" ? "" : " not-swept")));
+      tr.setAttribute("data-account", a.account_id);
+      var name = el("td", "name", a.name || a.account_id);
+      if (a.name) { name.appendChild(el("span", "obj-id", a.account_id)); }
+      tr.appendChild(name);
+      tr.appendChild(el("td", "folder", a.folder_id || "-"));
+      tr.appendChild(el("td", "status", a.status || "-"));
+      var sw = el("td", "swept");
+      if (a.unreachable) { sw.appendChild(el("span", "pill st-error", "role not assumed")); }
+      else if (a.swept === "yes") { sw.appendChild(el("span", "pill st-pass", "swept")); }
+      else { sw.appendChild(el("span", "pill st-not_applicable", a.swept ? "not swept" : "-")); }
+      if (a.why) { sw.appendChild(el("span", "why", a.why)); }
+      tr.appendChild(sw);
+      RISKS.forEach(function (r) {
+        var n = a.open_by_risk[r];
+        tr.appendChild(el("td", "n open-" + r + (n ? " some" : ""), a.counted ? n : "-"));
+      });
+      tr.appendChild(el("td", "n errors" + (a.errors ? " some" : ""), a.counted ? a.errors : "-"));
+      tr.appendChild(el("td", "n findings", a.counted ? a.findings : "-"));
+      var action = el("td", "action");
+      if (MULTI && inFindings[a.account_id]) {
+        var button = el("button", "show", "Show findings");
+        button.type = "button";
+        button.setAttribute("data-account", a.account_id);
+        button.addEventListener("click", function () { showAccount(a.account_id); });
+        action.appendChild(button);
+      }
+      tr.appendChild(action);
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    section.appendChild(table);
+    var main = document.querySelector("main");
+    main.insertBefore(section, document.querySelector("main > .row"));
+  }
+
   function trend() {
     var box = byId("trend");
     var runs = (DATA.history || []).slice(-30);
@@ -156,6 +238,18 @@
     workspace_id: "f-workspace"};
 
   function filters() {
+    if (MULTI) {
+      var label = el("label", null, "Account");
+      var select = el("select");
+      select.id = "f-account";
+      label.appendChild(select);
+      var bar = document.querySelector(".filters");
+      bar.insertBefore(label, bar.firstChild);
+      options(select, FINDING_ACCOUNTS.slice().sort(function (a, b) {
+        return accountLabel(a).localeCompare(accountLabel(b)) || (a < b ? -1 : a > b ? 1 : 0);
+      }), accountLabel);
+      FILTERS.account_id = "f-account";
+    }
     options(byId("f-category"), DATA.run.categories, catTitle);
     options(byId("f-risk"), RISKS);
     options(byId("f-status"), STATUSES, function (s) { return STATUS_LABEL[s]; });
@@ -178,8 +272,9 @@
     });
     var text = byId("f-text").value.trim().toLowerCase();
     if (ok && text) {
-      ok = [f.object_name, f.object_id, f.result, f.item_id, item(f).title, f.workspace_id || ""]
-        .join("\n").toLowerCase().indexOf(text) >= 0;
+      var hay = [f.object_name, f.object_id, f.result, f.item_id, item(f).title, f.workspace_id || ""];
+      if (MULTI) { hay.push(f.account_id || "", ACCOUNT_NAMES[f.account_id] || ""); }
+      ok = hay.join("\n").toLowerCase().indexOf(text) >= 0;
     }
     return ok;
   }
@@ -214,13 +309,14 @@
   function detailRow(f) {
     var tr = el("tr", "detail");
     var td = el("td");
-    td.colSpan = 8;
+    td.colSpan = COLUMNS;
     var dl = el("dl");
     var add = function (k, v) {
       if (v === null || v === undefined || v === "") { return; }
       dl.appendChild(el("dt", null, k));
       dl.appendChild(el("dd", null, v));
     };
+    if (MULTI) { add("Account", f.account_id ? accountLabel(f.account_id) : null); }
     add("Item", f.item_id);
     add("Object", f.object_type + " " + f.object_id);
     add("Fingerprint", f.fingerprint);
@@ -244,6 +340,15 @@
         String(a.object_name).localeCompare(String(b.object_name));
     });
     var body = byId("findings-body");
+    if (MULTI) {
+      var col = el("col", "c-account");
+      var ws = document.querySelector("table.findings col.c-ws");
+      ws.parentNode.insertBefore(col, ws);
+      var wsHead = document.querySelector("table.findings thead th:nth-child(5)");
+      var th = el("th", null, "Account");
+      th.id = "findings-account-column";
+      wsHead.parentNode.insertBefore(th, wsHead);
+    }
     findings.forEach(function (f) {
       var tr = el("tr", "finding");
       tr.tabIndex = 0;
@@ -265,6 +370,13 @@
       var obj = el("td", "object", f.object_name || f.object_id);
       obj.appendChild(el("span", "obj-id", f.object_type + (f.object_id !== f.object_name ? " " + f.object_id : "")));
       tr.appendChild(obj);
+      if (MULTI) {
+        var has = f.account_id !== null && f.account_id !== undefined;
+        tr.setAttribute("data-account", has ? f.account_id : "");
+        var acc = el("td", "account", has ? (ACCOUNT_NAMES[f.account_id] || f.account_id) : "-");
+        if (has && ACCOUNT_NAMES[f.account_id]) { acc.appendChild(el("span", "obj-id", f.account_id)); }
+        tr.appendChild(acc);
+      }
       tr.appendChild(el("td", "workspace", f.workspace_id || "-"));
       tr.appendChild(el("td", "region", f.region));
       tr.appendChild(el("td", "result", f.result));
@@ -287,6 +399,7 @@
   }
 
   header();
+  accounts();
   overview();
   trend();
   filters();
