@@ -21,7 +21,7 @@ from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.publish import layout
 from dwdiag.render import findings_report, items_table
-from dwdiag.settings import ENV_PREFIX, Settings, unknown_environment_settings
+from dwdiag.settings import ENV_PREFIX, SECRET_SETTINGS, Settings, unknown_environment_settings
 from dwdiag.store import Store, open_store, store_from_settings
 
 DEMO_OUTPUT = "dwdiag-output"
@@ -35,7 +35,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         raise UserError(describe_validation(exc, what="invalid setting", env_prefix=ENV_PREFIX,
-                                            secret_fields=frozenset({"dingtalk_secret", "dingtalk_webhook"})))
+                                            secret_fields=SECRET_SETTINGS))
     except ValueError as exc:  # a list setting that is neither JSON nor comma-separated
         raise UserError(f"invalid setting: {exc}") from None
 
@@ -169,7 +169,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = organization.run(settings, source="scan", sweep=Sweep(settings), regions=args.region or None,
                                       categories=[Category(c) for c in args.category] or None, waivers=waivers,
                                       store=store, send=None if args.no_alert else dingtalk_sender(settings),
-                                      progress=progress)
+                                      progress=progress, alert=not args.no_alert)
     finally:
         progress.clear()
     _print(result, args, store)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Callable, Optional, Sequence
 
 from dwdiag import pipeline
-from dwdiag.alert.deliver import Send
+from dwdiag.alert.deliver import Send, robots_for
 from dwdiag.clients import ClientError
 from dwdiag.collectors.accounts import Accounts, Member, member_credentials, refused, resolve_accounts
 from dwdiag.models.common import CallError
@@ -38,9 +38,11 @@ MAX_ACCOUNTS_AT_ONCE = 8
 def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list[str]] = None,
         categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
         waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
-        progress: Optional[Callable[[str], None]] = None) -> RunResult:
+        progress: Optional[Callable[[str], None]] = None, alert: bool = True) -> RunResult:
     """Sweep the accounts DWDIAG_ACCOUNTS names with `sweep`'s endpoints and settings (its credentials are
-    the scanning account's), as one run; returns the run as a whole (every account's findings)."""
+    the scanning account's), as one run; returns the run as a whole (every account's findings). `send` is
+    the default robot; with `alert`, each account's findings go to its route's robot (DWDIAG_ALERT_ROUTES)
+    or the default one, which also gets the organization's digest."""
     regions = list(regions or settings.regions)
     categories = list(categories or settings.categories)
     accounts = resolve_accounts(settings, sweep.session(regions[0]))
@@ -78,9 +80,11 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
     def _part(member_sweep: Sweep, member: Member, unreachable: Optional[CallError]) -> RunResult:
         mine = {member.account_id: {**member.about(),
                                     "swept": "no: its role could not be assumed" if unreachable else "yes"}}
+        robots = robots_for(settings, member.account_id, member.folder_id, deadline=member_sweep.deadline,
+                            organization=True, default=send) if alert else None
         result = pipeline.run(settings, source=source, sweep=member_sweep, regions=regions,
                               categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
-                              send=send, shard=True, progress=progress, account=member.account_id,
+                              send=robots, shard=True, progress=progress, account=member.account_id,
                               unreachable=unreachable, accounts=mine)
         assert isinstance(result, RunResult)  # not resumable here: it runs to its end
         return result

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
-from dwdiag.alert.deliver import Send, deliver
+from dwdiag.alert.deliver import Robots, Send, deliver, deliver_organization
 from dwdiag.collectors.checkpoint import Checkpoint, checkpoint_prefix
 from dwdiag.errors import UserError
 from dwdiag.evaluate import evaluate
@@ -61,7 +61,7 @@ class Unfinished:
 def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         snapshot: Optional[EvidenceSnapshot] = None, regions: Optional[list[str]] = None,
         categories: Optional[list[Category]] = None, now: Optional[datetime] = None, run_id: Optional[str] = None,
-        waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send] = None,
+        waivers: Sequence[Waiver] = (), store: Optional[Store] = None, send: Optional[Send | Robots] = None,
         shard: bool = False, progress: Optional[Callable[[str], None]] = None,
         phase: Optional[Callable[[str], None]] = None, resume: Optional[Resume] = None,
         account: Optional[str] = None, unreachable: Optional[CallError] = None,
@@ -144,23 +144,31 @@ def _checkpoints(store: Store, run_id: str, categories: list[Category],
     return lambda region: Checkpoint(store, checkpoint_prefix(prefix, layout.place(account, region), categories))
 
 
-def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send] = None, *,
+def write_and_alert(store: Store, result: RunResult, settings: Settings, send: Optional[Send | Robots] = None, *,
                     timings: Optional[dict[str, float]] = None,
                     phase: Optional[Callable[[str], None]] = None, shard: bool = False) -> list[str]:
     """The back half of a run (or of one fanned-out `shard` of it), for a result already evaluated:
     compare it with the last run in the store, write its documents, alert through `send`, then record
     the part with its summary (alerts and timings included), derive the run-level documents if the run
-    is complete, and move its latest/ pointers. Returns the keys written."""
+    is complete, and move its latest/ pointers. Returns the keys written. `send` is this part's robot, or
+    its Robots (an organization run's: its accounts' robot, and the default one for the organization's
+    digest, sent by whichever part derives the run)."""
     timings = {} if timings is None else timings
+    robots = send if isinstance(send, Robots) else Robots(send)
     clock = time.monotonic()
     diffs = diff_run(store, result, legacy=settings.accounts == "self")
     keys = write_part(store, result, diffs, expect=not shard)
     clock = _lap(timings, "publish", clock, phase, "published")
-    if send is not None:
-        result.summary.alerts = deliver(store, result, diffs, settings, send)
+    if robots.send is not None:
+        result.summary.alerts = deliver(store, result, diffs, settings, robots.send, robots.route)
         _lap(timings, "alert", clock, phase, "alerted")
     result.summary.timings = dict(timings)
-    return keys + finish_part(store, result, diffs)
+    keys += finish_part(store, result, diffs)
+    prefix = layout.run_prefix(result.run_id, result.summary.started_at)
+    if robots.organization is not None and f"{prefix}/{layout.REPORT}" in keys:
+        outcome = deliver_organization(store, prefix, settings, robots.organization)
+        log.info("the organization's digest of run %s: %s", result.run_id, outcome)
+    return keys
 
 
 def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Callable[[str], None]],

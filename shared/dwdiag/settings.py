@@ -6,7 +6,7 @@ import os
 import re
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from dwdiag.models.findings import Category, RiskLevel
@@ -34,6 +34,28 @@ def _list(value: Any) -> Any:
 StrList = Annotated[list[str], NoDecode]
 # A URL, or a JSON object of region -> URL ("*" for any other region): each real region has its own host.
 Endpoint = Annotated[Optional[Union[str, dict[str, str]]], NoDecode]
+
+
+class AlertRoute(BaseModel):
+    """A DingTalk robot for some accounts' findings (DWDIAG_ALERT_ROUTES)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook: SecretStr
+    secret: Optional[SecretStr] = None
+
+    @field_validator("webhook")
+    @classmethod
+    def _https(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("https://", "http://")):
+            raise ValueError("a robot's webhook is its URL (https://oapi.dingtalk.com/robot/send?access_token=...)")
+        return value
+
+
+# Settings whose values are secrets: a message about a bad one never shows the value.
+SECRET_SETTINGS = frozenset({"dingtalk_secret", "dingtalk_webhook", "alert_routes"})
+# A route's key: an account id, or a resource directory folder (fd-...) or its root (r-...).
+ROUTE_KEY = r"^(\d{16}|fd-[A-Za-z0-9]+|r-[A-Za-z0-9]+)$"
 
 
 class Settings(BaseSettings):
@@ -116,6 +138,10 @@ class Settings(BaseSettings):
     oss_region: Optional[str] = None
     dingtalk_webhook: Optional[SecretStr] = None
     dingtalk_secret: Optional[SecretStr] = None
+    # Robots per account or folder: {"<account id or folder id>": {"webhook": "...", "secret": "SEC..."}}. An
+    # account's findings go to its own robot, else its folder's, else DWDIAG_DINGTALK_WEBHOOK, which also gets
+    # the organization's digest; no robot hears of another's accounts.
+    alert_routes: Annotated[dict[str, AlertRoute], NoDecode] = Field(default_factory=dict)
     alert_min_risk: RiskLevel = RiskLevel.medium  # new or regressed fails below this level are not announced
     alert_always: bool = False  # send a digest even when nothing changed
     alert_at_mobiles: StrList = Field(default_factory=list)  # @ these numbers when a new finding is high risk
@@ -145,6 +171,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{', '.join(wrong)} is not an Alibaba Cloud account id (16 digits); give `self`, "
                              "`resource-directory`, or account ids separated by commas")
         return list(dict.fromkeys(ids))
+
+    @field_validator("alert_routes", mode="before")
+    @classmethod
+    def _routes(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            import json
+
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError('give a JSON object such as {"1234567890123456": {"webhook": "https://...", '
+                                 '"secret": "SEC..."}}') from None
+        if isinstance(value, dict):
+            wrong = [k for k in value if not re.match(ROUTE_KEY, str(k))]
+            if wrong:
+                raise ValueError(f"{', '.join(map(str, wrong))}: a route is keyed by an account id (16 digits) "
+                                 "or a folder id (fd-... or r-...)")
+        return value
 
     @field_validator("exclude_accounts")
     @classmethod

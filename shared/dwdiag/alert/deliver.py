@@ -5,15 +5,21 @@ as sent in the store after DingTalk accepted it, so a repeated run (FC retries a
 invocation up to 3 times) sends no second message; one that could not be sent waits in the store for
 the next run, and is sent first then.
 
-Each waiting message is an object of its own, `alerts/pending/<run_id>-<region>.json`, written by the run
-that could not send it and deleted by the run that did: two runs failing at once each leave theirs, and
-no run rewrites a queue another is reading.
+Each waiting message is an object of its own, `alerts/pending/<run_id>-<account>-<region>.json`, written by
+the run that could not send it and deleted by the run that did: two runs failing at once each leave theirs,
+and no run rewrites a queue another is reading. A waiting message names its robot's route (the account or
+folder of DWDIAG_ALERT_ROUTES, or "default"), and only a run that sends to that robot sends it: no robot
+hears of another's accounts, not even late.
+
+An organization run also sends, once its summary is derived, one digest of every account to the default
+robot (DWDIAG_DINGTALK_WEBHOOK): counts per account, never one account's findings.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from dwdiag.alert.digest import AlertDigest
 from dwdiag.alert.message import build_message
@@ -26,22 +32,58 @@ from dwdiag.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 Send = Callable[[dict], None]
+DEFAULT_ROUTE = "default"
 
 
-def dingtalk_sender(settings: Settings, deadline: Optional[float] = None) -> Optional[Send]:
-    """The robot of DWDIAG_DINGTALK_WEBHOOK, or None; `deadline` (time.monotonic()) bounds waiting out
-    DingTalk's rate limit."""
-    if settings.dingtalk_webhook is None:
-        return None
+@dataclass
+class Robots:
+    """Where one part's alerts go: its accounts' robot (`send`, by `route`) and, for an organization run,
+    the default robot that gets the organization's digest."""
+
+    send: Optional[Send]
+    route: str = DEFAULT_ROUTE
+    organization: Optional[Send] = None
+
+
+def route_for(settings: Settings, account: Optional[str], folder: Optional[str] = None) -> str:
+    """The route of an account's alerts: its own robot, else its folder's, else the default robot's."""
+    for key in (account, folder):
+        if key and key in settings.alert_routes:
+            return key
+    return DEFAULT_ROUTE
+
+
+def robots_for(settings: Settings, account: Optional[str], folder: Optional[str] = None, *,
+               deadline: Optional[float] = None, organization: bool = False,
+               default: Optional[Send] = None) -> Robots:
+    """The robots of one account's part (`default`: the default robot's sender, if already made)."""
+    default = default or dingtalk_sender(settings, deadline)
+    route = route_for(settings, account, folder)
+    send = default if route == DEFAULT_ROUTE else dingtalk_sender(settings, deadline, route)
+    return Robots(send, route, default if organization else None)
+
+
+def dingtalk_sender(settings: Settings, deadline: Optional[float] = None,
+                    route: str = DEFAULT_ROUTE) -> Optional[Send]:
+    """The robot of DWDIAG_DINGTALK_WEBHOOK (or of a route of DWDIAG_ALERT_ROUTES), or None; `deadline`
+    (time.monotonic()) bounds waiting out DingTalk's rate limit (20 a minute per robot)."""
     from dwdiag.alert.dingtalk import DingTalk
 
+    if route != DEFAULT_ROUTE:
+        robot = settings.alert_routes[route]
+        secret = robot.secret.get_secret_value() if robot.secret else None
+        return DingTalk(robot.webhook.get_secret_value(), secret, deadline=deadline).send
+    if settings.dingtalk_webhook is None:
+        return None
     secret = settings.dingtalk_secret.get_secret_value() if settings.dingtalk_secret else None
     return DingTalk(settings.dingtalk_webhook.get_secret_value(), secret, deadline=deadline).send
 
 
-def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, send: Send) -> dict[str, str]:
-    """Send what earlier runs could not, then this run's message per region; returns what happened."""
-    outcome = _send_pending(store, send)
+def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, send: Send,
+            route: str = DEFAULT_ROUTE) -> dict[str, str]:
+    """Send what earlier runs could not send to this robot (`route`), then this run's message per region;
+    returns what happened."""
+    outcome = _send_pending(store, send, route)
     location = report_location(store, result, settings)
     for region in result.summary.regions:
         where = layout.place(result.account_id, region)
@@ -58,7 +100,7 @@ def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, s
             send(body)
         except Exception as exc:  # noqa: BLE001 - a failed alert is recorded and retried next run
             outcome[where] = f"failed: {redact_text(str(exc))}"
-            _queue(store, {"run_id": result.run_id, "region": where, "marker": marker, "body": body})
+            _queue(store, {"run_id": result.run_id, "region": where, "marker": marker, "body": body, "route": route})
             continue
         store.write(marker, {"run_id": result.run_id, "region": where, "sent": True})
         outcome[where] = "sent"
@@ -80,19 +122,14 @@ def digest_for(result: RunResult, region: str, diffs: Diffs, settings: Settings,
         open_by_risk=open_by_risk, new=new, regressed={fp for d in mine for fp in d.regressed},
         resolved=[Finding.from_dict(f) for d in mine for f in d.resolved],
         errors=sum(1 for f in current if f.status is Status.error), report_location=location,
-        at_mobiles=list(settings.alert_at_mobiles))
+        at_mobiles=list(settings.alert_at_mobiles),
+        account_id=result.account_id if settings.accounts != "self" else None)
 
 
 def report_location(store: Store, result: RunResult, settings: Settings) -> str:
     """Where the alert's reader finds the run's HTML report: a presigned URL when the store can make one
     (OSS), else the report's location in the store (a local path)."""
-    key = f"{prefix_of(result)}/{layout.REPORT}"
-    try:
-        url = store.presign(key, settings.report_url_expiry_seconds)
-    except StoreError as exc:  # signing is local; should it fail, the alert still says where the report is
-        log.warning("could not presign %s: %s", key, exc)
-        url = None
-    return url or store.location(key)
+    return _location(store, f"{prefix_of(result)}/{layout.REPORT}", settings)
 
 
 def _queue(store: Store, item: dict) -> None:
@@ -117,7 +154,7 @@ def _take_over_legacy_queue(store: Store) -> None:
     store.delete(layout.LEGACY_PENDING)
 
 
-def _send_pending(store: Store, send: Send) -> dict[str, str]:
+def _send_pending(store: Store, send: Send, route: str = DEFAULT_ROUTE) -> dict[str, str]:
     """Messages earlier runs could not send go first, oldest first (their keys begin with the run id,
     which begins with its start time); each is deleted once DingTalk accepted it, and those that fail
     again stay. One whose sent-marker is already there (another run sent it) is only deleted."""
@@ -133,6 +170,8 @@ def _send_pending(store: Store, send: Send) -> dict[str, str]:
             continue
         if not isinstance(item, dict) or not isinstance(item.get("marker"), str):
             continue
+        if item.get("route", DEFAULT_ROUTE) != route:
+            continue  # another robot's message: only a run that sends to that robot sends it
         if store.read(item["marker"]) is not None:
             store.delete(key)  # sent by another run since it was queued
             continue
@@ -145,3 +184,38 @@ def _send_pending(store: Store, send: Send) -> dict[str, str]:
         store.delete(key)
         outcome[f"{item['region']} (run {item['run_id']})"] = "sent late"
     return outcome
+
+
+def deliver_organization(store: Store, prefix: str, settings: Settings, send: Send) -> Optional[str]:
+    """The organization's digest to the default robot, once the run's summary is derived: each account's
+    open fails by risk, errors and whether it was swept. At most once per run (its marker); one that fails
+    waits like any other message. Returns what happened, or None when there is nothing to send."""
+    from dwdiag.alert.message import organization_message
+
+    marker = f"{prefix}/alerts/organization.json"
+    summary = store.read(f"{prefix}/{layout.SUMMARY}")
+    if not isinstance(summary, dict) or not summary.get("accounts") or not summary.get("shards") \
+            or summary["shards"].get("missing"):
+        return None
+    if store.read(marker) is not None:
+        return "sent before"
+    location = _location(store, f"{prefix}/{layout.REPORT}", settings)
+    body = organization_message(summary, location)
+    try:
+        send(body)
+    except Exception as exc:  # noqa: BLE001 - it waits for the next run, like any message
+        _queue(store, {"run_id": summary["run_id"], "region": "organization", "marker": marker, "body": body,
+                       "route": DEFAULT_ROUTE})
+        return f"failed: {redact_text(str(exc))}"
+    store.write(marker, {"run_id": summary["run_id"], "region": "organization", "sent": True})
+    return "sent"
+
+
+def _location(store: Store, key: str, settings: Settings) -> str:
+    try:
+        url = store.presign(key, settings.report_url_expiry_seconds)
+    except StoreError as exc:
+        log.warning("could not presign %s: %s", key, exc)
+        url = None
+    return url or store.location(key)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from dwdiag.models.findings import Finding
 
@@ -19,6 +20,7 @@ class AlertDigest:
     errors: int                       # `error` results this run: checks that could not conclude
     report_location: str              # oss:// URL, presigned https URL or local path
     at_mobiles: list[str] = field(default_factory=list)  # @ these when a new finding is high risk
+    account_id: Optional[str] = None  # the account swept, named in an organization run's messages
 
     def has_changes(self) -> bool:
         return bool(self.new or self.resolved)

@@ -174,6 +174,8 @@ def build_message(digest: AlertDigest, max_bytes: int = MAX_BYTES) -> dict:
                  key=lambda p: (-_rank(p[1]), p[1].fingerprint not in digest.regressed, p[0]))
     resolved = sorted(enumerate(digest.resolved), key=lambda p: (-_rank(p[1]), p[0]))
     region = one_line(digest.region, 64)
+    if digest.account_id:  # an organization run: which account, before which region
+        region = f"{one_line(digest.account_id, 20)} {region}"
     title = f"dwdiag {region}: {len(new)} new, {len(resolved)} resolved"
     at = mentions(digest)
 
@@ -216,3 +218,42 @@ def build_message(digest: AlertDigest, max_bytes: int = MAX_BYTES) -> dict:
 def _join(*groups: Iterable[str]) -> Iterable[str]:
     for group in groups:
         yield from group
+
+
+def organization_message(summary: dict[str, Any], location: str, max_bytes: int = MAX_BYTES) -> dict:
+    """The organization's digest for the default robot: a line per account (the most open high-risk fails
+    first), counts only, never an account's findings; accounts not swept say why."""
+    accounts = summary.get("accounts") or {}
+
+    def open_risk(about: dict, risk: str) -> int:
+        return int(((about.get("totals") or {}).get("open_by_risk") or {}).get(risk, 0))
+
+    def errors(about: dict) -> int:
+        return int(((about.get("totals") or {}).get("by_status") or {}).get("error", 0))
+
+    order = sorted(accounts.items(), key=lambda kv: (kv[1].get("swept") != "yes", -open_risk(kv[1], "high"),
+                                                     -open_risk(kv[1], "medium"), kv[0]))
+    swept = sum(1 for _, a in order if a.get("swept") == "yes")
+    run_id = escape_md(summary.get("run_id", ""), 80)
+    title = f"dwdiag organization: {swept} of {len(order)} accounts swept"
+    totals = summary.get("totals") or {}
+    counts = " · ".join(f"{r} {int((totals.get('open_by_risk') or {}).get(r, 0))}" for r in RISKS)
+    changes = summary.get("changes") or {}
+    head = [f"#### {escape_md(title)}\n\n", f"Run {run_id}\n\n", f"**Open fails:** {counts}"
+            f" · new {int(changes.get('new', 0))} · resolved {int(changes.get('resolved', 0))}\n\n"]
+    tail = [f"**Full report:** {report_link(location)}\n"]
+
+    def line(account: str, about: dict) -> str:
+        name = escape_md(about.get("name") or "", NAME_CAP)
+        who = f"{escape_md(account, 20)}" + (f" ({name})" if name else "")
+        if about.get("swept") != "yes":
+            why = escape_md(about.get("why") or about.get("swept") or "not swept", RESULT_CAP)
+            return f"- {who}: {why}\n"
+        risks = " · ".join(f"{r} {open_risk(about, r)}" for r in RISKS)
+        return f"- {who}: open {risks}" + (f" · errors {errors(about)}" if errors(about) else "") + "\n"
+
+    body: dict[str, Any] = {"msgtype": "markdown", "markdown": {"title": one_line(title, 64), "text": ""}}
+    budget = max_bytes - 1 - body_size(body) - sum(_encoded_len(p) for p in head + tail)
+    kept, _ = _fit((line(a, about) for a, about in order), len(order), budget, "accounts")
+    body["markdown"]["text"] = "".join(_join(head, kept, ["\n"], tail))
+    return body

@@ -21,7 +21,7 @@ from dwdiag.fc import logs
 from dwdiag.fc.events import Payload, Shard, TimerEvent, parse_event
 from dwdiag.models.findings import Category
 from dwdiag.models.run import new_run_id
-from dwdiag.settings import Settings
+from dwdiag.settings import SECRET_SETTINGS, Settings
 
 log = logging.getLogger("dwdiag.fc")
 DEADLINE_MARGIN_S = 30  # leave time to store findings and alert before FC kills the invocation
@@ -55,7 +55,8 @@ def settings_for(payload: Payload, context: Any) -> Settings:
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
-        raise UserError(describe_validation(exc, what="a setting in the payload is invalid")) from None
+        raise UserError(describe_validation(exc, what="a setting in the payload is invalid",
+                                            secret_fields=SECRET_SETTINGS)) from None
     timeout = getattr(getattr(context, "function", None), "timeout", None)
     if isinstance(timeout, (int, float)) and timeout > DEADLINE_MARGIN_S:
         # FC kills the invocation at its timeout: a deadline set beyond it (DWDIAG_DEADLINE_SECONDS left over

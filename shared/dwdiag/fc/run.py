@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from dwdiag import organization, pipeline
-from dwdiag.alert.deliver import dingtalk_sender
+from dwdiag.alert.deliver import robots_for
 from dwdiag.clients import ClientError, Credentials
 from dwdiag.collectors.accounts import Member, member_credentials, refused, resolve_accounts
 from dwdiag.errors import UserError
@@ -127,7 +127,8 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     account, sweep, unreachable = _in_account(payload, settings, Sweep(settings, credentials), run_id, regions)
     places = [layout.place(account, r) for r in regions]
     store = _store(settings, credentials)
-    send = dingtalk_sender(settings, sweep.deadline) if payload.alert and store is not None else None
+    send = robots_for(settings, account, payload.folder_id, deadline=sweep.deadline,
+                      organization=payload.account is not None) if payload.alert and store is not None else None
     resume, now = None, None
     if payload.account is not None:  # a piece of an organization run judges windows from the run's start
         now = run_started(run_id)

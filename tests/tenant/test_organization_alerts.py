@@ -1,0 +1,105 @@
+"""Alerts of an organization run (DWDIAG_ALERT_ROUTES): each robot hears only of its own accounts, the
+default robot gets the other accounts' messages and one digest of the organization (counts only), and a
+message that waits for the next run is sent only to the robot it was meant for."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Iterator
+
+import pytest
+
+from dwdiag import organization
+from dwdiag.alert.deliver import dingtalk_sender
+from dwdiag.alert.dingtalk import reset_windows
+from dwdiag.clients import Credentials
+from dwdiag.clients.retry import RetryPolicy
+from dwdiag.settings import Settings
+from dwdiag.store import LocalStore
+from dwdiag.sweep import Sweep
+from dwdiag_emulator import Emulator
+from tests.support.dingtalk import start_receiver
+
+pytestmark = pytest.mark.emulator
+
+WORLD = resources.files("dwdiag_emulator.worlds").joinpath("organization.yaml")
+MGMT, PROD, ANALYTICS, SANDBOX = "5000000000000001", "5000000000000011", "5000000000000012", "5000000000000013"
+REGIONS = ["cn-hangzhou", "cn-shanghai"]
+PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "sts", "resourcedirectory")
+SECRET_DEFAULT, SECRET_PROD = "SECdefault0000000000000000", "SECprod000000000000000000000"
+
+
+@pytest.fixture
+def org() -> Iterator[Emulator]:
+    emu = Emulator(WORLD)
+    with emu.running():
+        yield emu
+
+
+@pytest.fixture
+def robots():
+    reset_windows()
+    default, prod = start_receiver("tok-default", SECRET_DEFAULT), start_receiver("tok-prod", SECRET_PROD)
+    yield default, prod
+    default.stop()
+    prod.stop()
+
+
+def _run(emu: Emulator, settings: Settings, store: LocalStore):
+    urls = {region: emu.url(region) for region in emu.endpoints}
+    sweep = Sweep(settings, Credentials("AKIDorgScanner", "orgScannerSecret"),
+                  {p: {**urls, "*": emu.url()} for p in PRODUCTS},
+                  retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.01, max_attempts=2))
+    return organization.run(settings, source="scan", sweep=sweep, now=emu.backend.now(), store=store,
+                            send=dingtalk_sender(settings))
+
+
+def _texts(receiver) -> list[str]:
+    return [r.json()["markdown"]["text"] for r in receiver.accepted]
+
+
+def test_each_robot_hears_only_of_its_accounts_and_the_default_one_gets_the_organization_digest(org, robots,
+                                                                                               tmp_path):
+    default, prod = robots
+    settings = Settings(regions=REGIONS, accounts="resource-directory", dingtalk_webhook=default.url,
+                        dingtalk_secret=SECRET_DEFAULT,
+                        alert_routes={PROD: {"webhook": prod.url, "secret": SECRET_PROD}})
+    result = _run(org, settings, LocalStore(tmp_path))
+
+    to_prod = _texts(prod)
+    assert to_prod and all(PROD in text for text in to_prod), "the prod robot gets prod-data's messages"
+    for other in (MGMT, ANALYTICS, SANDBOX, "analytics", "sandbox", "organization"):
+        assert not [t for t in to_prod if other in t], f"the prod robot heard of {other}"
+
+    to_default = _texts(default)
+    digests = [t for t in to_default if "organization" in t]
+    assert len(digests) == 1, "one organization digest per run"
+    digest = digests[0]
+    for account in (MGMT, PROD, ANALYTICS, SANDBOX):
+        assert account in digest
+    assert "could not be assumed" in digest and "CreateVerifying" in digest, digest
+    regional = [t for t in to_default if t not in digests]
+    assert regional and not [t for t in regional if PROD in t], "prod-data's findings never reach the default robot"
+    assert {a for a in (MGMT, ANALYTICS, SANDBOX) if any(a in t for t in regional)} >= {ANALYTICS}
+    assert all(SECRET_PROD not in json.dumps(r.json()) for r in default.attempts)
+    assert result.summary.accounts[PROD]["swept"] == "yes"
+
+
+def test_a_waiting_message_goes_only_to_its_own_robot(org, robots, tmp_path):
+    default, prod = robots
+    prod.fail_next({"errcode": 310000, "errmsg": "keywords not in content"}, times=100)
+    settings = Settings(regions=REGIONS, accounts=[PROD, ANALYTICS], dingtalk_webhook=default.url,
+                        dingtalk_secret=SECRET_DEFAULT,
+                        alert_routes={PROD: {"webhook": prod.url, "secret": SECRET_PROD}})
+    store = LocalStore(tmp_path)
+    _run(org, settings, store)
+    waiting = [store.read(k) for k in store.list("alerts/pending")]
+    assert waiting and {w["route"] for w in waiting} == {PROD}
+
+    default.accepted.clear()
+    org.clear_requests()
+    again = settings.model_copy(update={"accounts": [ANALYTICS]})  # a run that sends to the default robot only
+    _run(org, again, store)
+    assert not [t for t in _texts(default) if PROD in t], "prod-data's waiting message is not the default robot's"
+    assert {store.read(k)["route"] for k in store.list("alerts/pending")} == {PROD}, "it still waits for its robot"
