@@ -132,3 +132,18 @@ def test_console_script_runs_in_a_fresh_interpreter(tmp_path):
     exe = Path(sys.executable).with_name("dwdiag")
     proc = subprocess.run([str(exe), "items", "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 17
+
+
+def test_demo_of_an_organization_names_every_account_and_writes_one_run(capsys, tmp_path):
+    code, out, err = run(capsys, "demo", "--organization", "--output", str(tmp_path))
+    assert code == 0
+    assert "accounts: 5" in out and "5000000000000011 (prod-data): swept" in out
+    assert "5000000000000013 (sandbox): no: its role could not be assumed" in out
+    assert "CreateVerifying" in out and "[5000000000000012/cn-shanghai]" in out
+    (run_dir,) = tmp_path.glob("runs/*/*")
+    assert {p.name for p in run_dir.iterdir() if p.is_dir() and p.name.isdigit()} == {
+        "5000000000000001", "5000000000000011", "5000000000000012", "5000000000000013"}
+    preview = json.loads((run_dir / "dingtalk-preview.json").read_text())["messages"]
+    assert sum("dwdiag organization" in m["markdown"]["title"] for m in preview) == 1
+    stored = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+    assert "orgScannerSecret" not in out + err + stored

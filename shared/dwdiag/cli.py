@@ -185,7 +185,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("dwdiag demo: datasource_access_control runs in strict mode here (the default is manual); "
                   "set DWDIAG_DATASOURCE_ACCESS_STRICT=false to see the default.", file=sys.stderr)
     from dwdiag.alert.preview import preview_sender
-    from dwdiag.demo.live import run_demo
+    from dwdiag.demo.live import run_demo, run_organization_demo
 
     waivers = load_waivers_for(args, settings)
     store = _output_store(settings, args.output)
@@ -195,8 +195,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     progress = Progress(args.format == "table")
     try:
         with _writing(settings, args.output):
-            result = run_demo(settings, store=store, categories=[Category(c) for c in args.category] or None,
-                              waivers=waivers, send=send, run_id=run_id, progress=progress)
+            run = run_organization_demo if args.organization else run_demo
+            extra = {"alert": not args.no_alert} if args.organization else {}
+            result = run(settings, store=store, categories=[Category(c) for c in args.category] or None,
+                         waivers=waivers, send=send, run_id=run_id, progress=progress, **extra)
     finally:
         progress.clear()
     _print(result, args, store)
@@ -220,6 +222,12 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     payload = {"run_id": new_run_id(utcnow()), "alert": not args.no_alert}
     if args.region:
         payload["regions"] = args.region
+    if args.accounts:
+        try:
+            chosen = Settings(accounts=args.accounts).accounts
+        except ValidationError as exc:
+            raise UserError(describe_validation(exc, what="--accounts")) from None
+        payload["accounts"] = chosen
     try:
         response = invoke(fc_endpoint(account, home, settings.endpoint_fc), credentials, target, payload,
                           asynchronous=not args.sync, timeout=900 if args.sync else 30)
@@ -344,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--category", required=True, choices=CATEGORIES)
     inv.add_argument("--region", action="append", default=[], help="region to sweep (repeatable; default: the "
                      "function's DWDIAG_REGIONS)")
+    inv.add_argument("--accounts", metavar="WHICH", help="self, resource-directory, or account ids separated by "
+                     "commas (default: the function's DWDIAG_ACCOUNTS)")
     inv.add_argument("--sync", action="store_true", help="wait for the run and print its summary")
     inv.add_argument("--no-alert", action="store_true", help="ask the run not to send the DingTalk alert")
     inv.set_defaults(func=cmd_invoke)
@@ -351,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the same sweep against the emulated demo tenant (no cloud account)")
     results_options(demo, DEMO_OUTPUT)
     demo.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
+    demo.add_argument("--organization", action="store_true",
+                      help="sweep an emulated Resource Directory instead: the management account and its members, "
+                           "each through its own role (one refuses it, one is not created yet)")
     demo.set_defaults(func=cmd_demo)
     add_waivers_and_report(sub)
     return parser

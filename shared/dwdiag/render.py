@@ -33,7 +33,8 @@ def _risk_line(counts: Counts) -> str:
 
 def _sort_key(f: Finding):
     # A waived result is listed after the open ones of its status: a person accepted it until a date.
-    return (STATUS_ORDER[f.status], bool(f.waived), -f.risk_level.rank, f.item_id, f.region, f.object_id)
+    return (STATUS_ORDER[f.status], bool(f.waived), -f.risk_level.rank, f.item_id, f.account_id or "", f.region,
+            f.object_id)
 
 
 def findings_report(findings: list[Finding], summary: RunSummary, *, show_all: bool = False,
@@ -42,13 +43,22 @@ def findings_report(findings: list[Finding], summary: RunSummary, *, show_all: b
     out = [f"DataWorks platform security diagnostics, run {summary.run_id}",
            f"regions: {', '.join(summary.regions) or 'none'}; results as of "
            f"{summary.evaluated_at:%Y-%m-%d %H:%M %Z}", ""]
+    organization = bool(summary.accounts)
+    if organization:  # who was swept, and who was not and why, before any finding
+        out[-1:] = [f"accounts: {len(summary.accounts)}"]
+        for account, about in summary.accounts.items():
+            name = f" ({about['name']})" if about.get("name") else ""
+            state = "swept" if about.get("swept") == "yes" else about.get("why") or about.get("swept") or "not swept"
+            out.append(f"  {account}{name}: {state}")
+        out.append("")
     for category in summary.categories:
         mine = sorted((f for f in findings if f.category is category), key=_sort_key)
         out.append(f"{Category(category).title}: {_risk_line(summary.by_category[Category(category).value])}")
         listed = [f for f in mine if f.status in shown]
         for f in listed:
             status = f"{f.status.value} (waived)" if f.waived else f.status.value
-            out.append(f"  {f.risk_level.value.upper():<6} {status:<14} {f.item_id}  [{f.region}] "
+            where = f"{f.account_id}/{f.region}" if organization and f.account_id else f.region
+            out.append(f"  {f.risk_level.value.upper():<6} {status:<14} {f.item_id}  [{where}] "
                        f"{f.object_name}")
             out.extend(textwrap.wrap(f.result, width=width, initial_indent=" " * 9, subsequent_indent=" " * 9))
             if f.waived and f.waiver:

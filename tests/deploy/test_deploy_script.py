@@ -34,14 +34,19 @@ def test_help_documents_both_paths(bare_path):
 
 
 def test_ros_without_fun_prints_the_plan_and_masks_the_dingtalk_values(bare_path):
+    routes = '{"5000000000000011": {"webhook": "https://oapi.dingtalk.com/robot/send?access_token=tokR", ' \
+             '"secret": "SECroute0000"}}'
     done = run(["ros"], bare_path, DWDIAG_DINGTALK_SECRET=SECRET, DWDIAG_DINGTALK_WEBHOOK=WEBHOOK,
-               DWDIAG_OSS_BUCKET="results", DEPLOY_CODE_BUCKET="code")
+               DWDIAG_OSS_BUCKET="results", DEPLOY_CODE_BUCKET="code", DWDIAG_ALERT_ROUTES=routes,
+               DWDIAG_ACCOUNTS="resource-directory")
     assert done.returncode == 3
     assert "'fun' is not installed" in done.stderr
     assert "scripts/package --python 3.10" in done.stderr
     assert "IGNORE_TPL_VALIDATION=1 fun deploy -t build/template.packaged.yml --use-ros" in done.stderr
     assert "OssBucket=results" in done.stderr
     assert SECRET not in done.stderr and "tok123" not in done.stderr
+    assert "Accounts=resource-directory" in done.stderr and "AlertRoutes=****" in done.stderr
+    assert "SECroute0000" not in done.stderr and "tokR" not in done.stderr
 
 
 def test_s_without_serverless_devs_prints_the_plan(bare_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from dwdiag.alert.deliver import Send
 from dwdiag.store import Store
 
@@ -9,8 +11,13 @@ from dwdiag.store import Store
 def preview_sender(store: Store, prefix: str) -> Send:
     """A sender that appends each message to `<prefix>/dingtalk-preview.json` and `.md`."""
     key = f"{prefix}/dingtalk-preview"
+    lock = threading.Lock()  # an organization run's accounts send at once, from threads of one process
 
     def write(body: dict) -> None:
+        with lock:
+            _append(body)
+
+    def _append(body: dict) -> None:
         sent = store.read(f"{key}.json") or {"messages": []}
         sent["messages"].append(body)
         store.write(f"{key}.json", sent)
