@@ -66,3 +66,25 @@ def test_a_run_that_fails_while_it_is_written_says_so_and_moves_no_latest_pointe
     assert summary["findings"] > 0 and (run / demo.account_id / "cn-hangzhou" / "data_production" / "findings.json").is_file()
     assert json.loads((run / "parts" / "data_production" / demo.account_id / "cn-hangzhou.json").read_text())["finished"] is False
     assert not list(tmp_path.glob("latest/*")) and not (run / "report.html").exists()
+
+
+def test_a_store_written_before_accounts_is_read_as_the_run_before(demo, tmp_path):
+    """An older version wrote latest/<region>/: the credentials' own account's next run compares with it
+    (nothing new is announced), then writes under its account; an organization run never reads it."""
+    store = LocalStore(tmp_path)
+    old = evaluate(demo.model_copy(update={"account_id": None}), Settings(), categories=ONLY,
+                   regions=["cn-hangzhou"], started_at=demo.collected_at)
+    write_and_alert(store, old, Settings())
+    assert (tmp_path / "latest" / "cn-hangzhou" / "data_production.json").is_file(), "the old layout"
+
+    now, sent = run(demo, store, max_admins=3, day=1)
+    assert now.summary.changes["new"] == 0 and now.summary.changes["existing"] > 0 and sent == []
+    assert (tmp_path / "latest" / demo.account_id / "cn-hangzhou" / "data_production.json").is_file()
+
+    organization = Settings(accounts=[demo.account_id], alert_min_risk="low")
+    other = evaluate(demo, organization, categories=ONLY, regions=["cn-hangzhou"],
+                     started_at=demo.collected_at + timedelta(days=2))
+    (tmp_path / "latest" / demo.account_id).rename(tmp_path / "moved")  # as if this account had no run yet
+    write_and_alert(store, other, organization)
+    assert other.summary.changes["existing"] == 0 and other.summary.changes["new"] > 0, \
+        "an organization run does not take another version's pointer for this account's"

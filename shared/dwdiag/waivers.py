@@ -34,6 +34,8 @@ class Waiver(BaseModel):
     item_id: Optional[str] = None
     object: Optional[str] = Field(default=None, min_length=1)
     region: Optional[str] = Field(default=None, min_length=1)
+    # Only this account's finding (an organization run); without it, a waiver holds in every account.
+    account: Optional[str] = Field(default=None, pattern=r"^\d{16}$")
     reason: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     expires: date
@@ -79,6 +81,8 @@ class Waiver(BaseModel):
 
     def matches(self, finding: Finding) -> Optional[str]:
         """How this waiver names the finding ("fingerprint" or "item_id+object"), or None."""
+        if self.account is not None and finding.account_id != self.account:
+            return None
         if self.fingerprint is not None:
             return "fingerprint" if finding.fingerprint == self.fingerprint else None
         if finding.item_id != self.item_id or not fnmatchcase(finding.object_id, self.object or ""):

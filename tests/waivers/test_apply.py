@@ -55,6 +55,19 @@ def test_patterns_regions_and_statuses(demo, high_fail):
             assert f.waiver.matched_by == "item_id+object"
 
 
+def test_a_waiver_naming_an_account_holds_only_there(demo, high_fail):
+    assert demo.account_id and high_fail.account_id == demo.account_id
+    here = evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint, account=demo.account_id)])
+    elsewhere = evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint,
+                                                              account="9999999999999999")])
+    assert waived(here) == 1 and waived(elsewhere) == 0
+    by_pattern = evaluate(demo, Settings(), waivers=[_waiver(item_id=high_fail.item_id, object="*",
+                                                             account="9999999999999999")])
+    assert waived(by_pattern) == 0
+    with pytest.raises(ValueError):
+        _waiver(fingerprint=high_fail.fingerprint, account="prod")
+
+
 def test_an_expired_waiver_matches_nothing(demo, high_fail):
     assert waived(evaluate(demo, Settings(), waivers=[_waiver(fingerprint=high_fail.fingerprint, expires=PAST)])) == 0
     # Valid through its last day, as of the day the rules were evaluated for.
