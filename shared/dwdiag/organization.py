@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Callable, Optional, Sequence
 
 from dwdiag import pipeline
-from dwdiag.alert.deliver import Send, robots_for
+from dwdiag.alert.deliver import Send, deliver_organization, robots_for
 from dwdiag.clients import ClientError
 from dwdiag.collectors.accounts import Accounts, Member, member_credentials, refused, resolve_accounts
 from dwdiag.models.common import CallError
@@ -81,7 +81,7 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
         mine = {member.account_id: {**member.about(),
                                     "swept": "no: its role could not be assumed" if unreachable else "yes"}}
         robots = robots_for(settings, member.account_id, member.folder_id, deadline=member_sweep.deadline,
-                            organization=True, default=send) if alert else None
+                            default=send) if alert else None
         result = pipeline.run(settings, source=source, sweep=member_sweep, regions=regions,
                               categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
                               send=robots, shard=True, progress=progress, account=member.account_id,
@@ -92,6 +92,9 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
     with ThreadPoolExecutor(max_workers=min(len(accounts.members), MAX_ACCOUNTS_AT_ONCE),
                             thread_name_prefix="dwdiag-account") as pool:
         results = list(pool.map(one, accounts.members))
+    if store is not None and alert and send is not None:  # every part is done: the digest goes out once
+        outcome = deliver_organization(store, layout.run_prefix(run_id), settings, send)
+        log.info("the organization's digest of run %s: %s", run_id, outcome)
     return whole(results, accounts)
 
 

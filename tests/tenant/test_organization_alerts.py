@@ -5,7 +5,6 @@ message that waits for the next run is sent only to the robot it was meant for."
 from __future__ import annotations
 
 import json
-from importlib import resources
 from typing import Iterator
 
 import pytest
@@ -13,27 +12,21 @@ import pytest
 from dwdiag import organization
 from dwdiag.alert.deliver import dingtalk_sender
 from dwdiag.alert.dingtalk import reset_windows
-from dwdiag.clients import Credentials
-from dwdiag.clients.retry import RetryPolicy
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.sweep import Sweep
 from dwdiag_emulator import Emulator
 from tests.support.dingtalk import start_receiver
+from tests.support.organization import (ANALYTICS, MGMT, PROD, REGIONS, SANDBOX, running_organization,
+                                        sweep_of)
 
 pytestmark = pytest.mark.emulator
 
-WORLD = resources.files("dwdiag_emulator.worlds").joinpath("organization.yaml")
-MGMT, PROD, ANALYTICS, SANDBOX = "5000000000000001", "5000000000000011", "5000000000000012", "5000000000000013"
-REGIONS = ["cn-hangzhou", "cn-shanghai"]
-PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "sts", "resourcedirectory")
 SECRET_DEFAULT, SECRET_PROD = "SECdefault0000000000000000", "SECprod000000000000000000000"
 
 
 @pytest.fixture
 def org() -> Iterator[Emulator]:
-    emu = Emulator(WORLD)
-    with emu.running():
+    with running_organization() as emu:
         yield emu
 
 
@@ -47,12 +40,8 @@ def robots():
 
 
 def _run(emu: Emulator, settings: Settings, store: LocalStore):
-    urls = {region: emu.url(region) for region in emu.endpoints}
-    sweep = Sweep(settings, Credentials("AKIDorgScanner", "orgScannerSecret"),
-                  {p: {**urls, "*": emu.url()} for p in PRODUCTS},
-                  retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.01, max_attempts=2))
-    return organization.run(settings, source="scan", sweep=sweep, now=emu.backend.now(), store=store,
-                            send=dingtalk_sender(settings))
+    return organization.run(settings, source="scan", sweep=sweep_of(emu, settings), now=emu.backend.now(),
+                            store=store, send=dingtalk_sender(settings))
 
 
 def _texts(receiver) -> list[str]:

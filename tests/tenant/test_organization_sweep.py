@@ -7,49 +7,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-from importlib import resources
 from typing import Iterator
 
 import pytest
 
-from dwdiag import organization
-from dwdiag.clients import Credentials
 from dwdiag.clients.assume import AssumedRole, role_arn
-from dwdiag.clients.retry import RetryPolicy
 from dwdiag.models.findings import Category, Status
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
-from dwdiag.sweep import Sweep
 from dwdiag_emulator import Emulator
+from tests.support.organization import (ANALYTICS, MGMT, NEW, PROD, REGIONS, SANDBOX, run_org,
+                                        running_organization, sweep_of)
 
 pytestmark = pytest.mark.emulator
 
-WORLD = resources.files("dwdiag_emulator.worlds").joinpath("organization.yaml")
-MGMT, PROD, ANALYTICS, SANDBOX, NEW = ("5000000000000001", "5000000000000011", "5000000000000012",
-                                       "5000000000000013", "5000000000000014")
-SCANNER = Credentials("AKIDorgScanner", "orgScannerSecret")
-REGIONS = ["cn-hangzhou", "cn-shanghai"]
-PRODUCTS = ("dataworks", "maxcompute", "actiontrail", "ram", "sts", "resourcedirectory")
-
-
 @pytest.fixture
 def org() -> Iterator[Emulator]:
-    emu = Emulator(WORLD)
-    with emu.running():
+    with running_organization() as emu:
         yield emu
-
-
-def sweep_of(emu: Emulator, settings: Settings) -> Sweep:
-    urls = {region: emu.url(region) for region in emu.endpoints}
-    endpoints = {p: {**urls, "*": emu.url()} for p in PRODUCTS}
-    return Sweep(settings, SCANNER, endpoints,
-                 retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.01, max_attempts=2))
-
-
-def run_org(emu: Emulator, store=None, **settings) -> tuple:
-    s = Settings(regions=REGIONS, **{"accounts": "resource-directory", **settings})
-    result = organization.run(s, source="scan", sweep=sweep_of(emu, s), now=emu.backend.now(), store=store)
-    return s, result
 
 
 def test_every_member_is_swept_in_its_own_account_and_the_refusing_one_is_an_error_of_its_own(org, tmp_path):

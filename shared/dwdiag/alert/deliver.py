@@ -12,7 +12,9 @@ folder of DWDIAG_ALERT_ROUTES, or "default"), and only a run that sends to that 
 hears of another's accounts, not even late.
 
 An organization run also sends, once its summary is derived, one digest of every account to the default
-robot (DWDIAG_DINGTALK_WEBHOOK): counts per account, never one account's findings.
+robot (DWDIAG_DINGTALK_WEBHOOK): counts per account, never one account's findings. A run in one process
+sends it once all its parts are done; on Function Compute the part that derives the run sends it, and
+two parts deriving in the same instant may both send it (at least once, like FC's retries).
 """
 
 from __future__ import annotations
