@@ -35,6 +35,18 @@ def template_timeout() -> float:
     return float(load_yaml(TEMPLATE)["Parameters"]["FunctionTimeout"]["Default"])
 
 
+def function_environment(oss_url: str, qps: dict[str, float]) -> dict[str, str]:
+    """The functions' variables: OSS at `oss_url`, the client's rates at the (scaled) quotas, and FC's
+    deadline and the continuation reserve at their real values (the runtime scales them, like the Timeout)."""
+    return {
+        "DWDIAG_ENDPOINT_OSS": oss_url,
+        "DWDIAG_DEADLINE_SECONDS": str(template_timeout() - DEADLINE_MARGIN_S),
+        "DWDIAG_CONTINUATION_RESERVE_SECONDS": str(RESERVE_S),
+        "DWDIAG_QPS_DATAWORKS": str(qps["dataworks"]), "DWDIAG_QPS_MAXCOMPUTE": str(qps["maxcompute"]),
+        "DWDIAG_QPS_ACTIONTRAIL_LOOKUP": str(qps["lookup"]), "DWDIAG_QPS_RAM": str(qps["ram"]),
+    }
+
+
 def timer_event(category: str, trigger_time: str, region: str) -> bytes:
     """What a Timer trigger delivers (the payload as the template writes it, for one region)."""
     return json.dumps({"triggerTime": trigger_time, "triggerName": "nightly",
@@ -91,14 +103,7 @@ def run(emu: Any, region: str, scale: float, qps: dict[str, float], reference_fi
         s3 = boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="bench",
                           aws_secret_access_key="bench", config=Config(s3={"addressing_style": "path"}))
         s3.create_bucket(Bucket=BUCKET)
-        environment = {
-            "DWDIAG_ENDPOINT_OSS": moto.url,
-            # Scaled by the runtime, like the Timeout: FC's deadline (the timeout less the margin) and the reserve.
-            "DWDIAG_DEADLINE_SECONDS": str(timeout - DEADLINE_MARGIN_S),
-            "DWDIAG_CONTINUATION_RESERVE_SECONDS": str(RESERVE_S),
-            "DWDIAG_QPS_DATAWORKS": str(qps["dataworks"]), "DWDIAG_QPS_MAXCOMPUTE": str(qps["maxcompute"]),
-            "DWDIAG_QPS_ACTIONTRAIL_LOOKUP": str(qps["lookup"]), "DWDIAG_QPS_RAM": str(qps["ram"]),
-        }
+        environment = function_environment(moto.url, qps)
         runtime = FcRuntime(emu, code="source", time_scale=scale, workers=2,
                             parameters={"OssBucket": BUCKET, "OssRegion": region, "Regions": region},
                             environment=environment,

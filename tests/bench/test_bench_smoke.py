@@ -54,6 +54,35 @@ def test_quick_bench_on_the_fc_runtime_reports_invocations_and_equality(tmp_path
     assert report["wall_vs_bound"] == pytest.approx(fc["wall_s"] / report["quota_lower_bound_s"], rel=0.02)
 
 
+def test_quick_organization_bench_runs_every_account_side_by_side(tmp_path):
+    out = tmp_path / "org.json"
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--fc", "--organization", "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    for key in ("category", "accounts", "sizes", "quotas", "quota_lower_bound_s", "fc", "wall_s",
+                "wall_vs_largest_bound", "wall_vs_sum_of_bounds"):
+        assert key in report
+    fc, bounds = report["fc"], report["quota_lower_bound_s"]
+    places = set(bounds["by_piece"])
+    assert len(places) == report["accounts"] == report["members"] + 1 == fc["places"]  # the management account too
+    # one piece per place: fanned out by the timer's invocation, answered, and finished in the run's summary
+    assert set(fc["pieces"]) == places and fc["timer"]["fanned_out"] == len(places) and not fc["timer"]["left_out"]
+    assert fc["summary"]["finished"] == len(places) and fc["summary"]["missing"] == 0 and fc["every_place_finished"]
+    assert fc["invocations"] == fc["timer"]["invocations"] + sum(fc["invocations_by_piece"].values())
+    assert fc["every_invocation_succeeded"] and fc["outcomes"] == {"succeeded": fc["invocations"]}
+    assert all(p["invocations"] >= 1 and p["outcomes"] == {"succeeded": p["invocations"]}
+               for p in fc["pieces"].values())
+    assert fc["every_piece_within_its_timeout"] and fc["errors"] == 0 and fc["repeated_calls"] == 0
+    # every piece made at least the calls its world needs (STS's who-am-I aside, which is not counted)
+    assert all(p["findings"] > 0 and p["calls"] >= p["minimum_calls"]["total"] - 1 for p in fc["pieces"].values())
+    assert fc["findings"] == sum(p["findings"] for p in fc["pieces"].values())
+    assert bounds["largest"] == max(bounds["by_piece"].values()) and \
+        bounds["sum"] == pytest.approx(sum(bounds["by_piece"].values()), abs=0.01)
+    assert report["wall_vs_sum_of_bounds"] < 1, "the accounts' pieces ran one after another"
+    assert report["wall_vs_largest_bound"] == pytest.approx(report["wall_s"] / bounds["largest"], rel=0.02)
+
+
 def test_families_and_pages():
     assert family("actiontrail:LookupEvents") == "actiontrail_lookup" and family("dataworks:ListCalcEngines") == "dataworks"
     assert by_family({"maxcompute:GetProject": 3, "maxcompute:ListProjects": 1, "ram:GetUser": 2}) == \
