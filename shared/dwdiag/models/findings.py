@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, Typ
 from pydantic.dataclasses import dataclass
 from pydantic_core import to_jsonable_python
 
+from dwdiag.models.remediation import Remediation
+
 
 class Category(str, Enum):
     computing_storage = "computing_storage"
@@ -161,6 +163,8 @@ class Finding:
     # Set when an unexpired waiver accepts this fail or manual result; the status stays as it was.
     waived: Optional[bool] = None
     waiver: Optional[AppliedWaiver] = None
+    # On a `fail`, the exact steps that fix it (dwdiag.remediation), added when the finding is written out.
+    remediation: Optional[Remediation] = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Finding":
@@ -176,7 +180,7 @@ class Finding:
 
     def public(self) -> dict[str, Any]:
         data = self.to_dict()
-        for key in DIFF_FIELDS + WAIVER_FIELDS + ("account_id",):
+        for key in DIFF_FIELDS + WAIVER_FIELDS + ("account_id", "remediation"):
             if data[key] is None:
                 del data[key]
         return data

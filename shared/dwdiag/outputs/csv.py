@@ -18,10 +18,10 @@ from dwdiag.models.findings import Finding
 
 SPEC_COLUMNS = ("item_id", "category", "status", "risk_level", "region", "object_type", "object_id",
                 "object_name", "workspace_id", "result", "suggestion", "evidence", "fingerprint", "account_id")
-RUN_COLUMNS = ("state", "first_seen", "regression", "waived", "waiver")
+RUN_COLUMNS = ("state", "first_seen", "regression", "waived", "waiver", "remediation")
 COLUMNS = SPEC_COLUMNS + RUN_COLUMNS
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-JSON_COLUMNS = ("evidence", "waiver")
+JSON_COLUMNS = ("evidence", "waiver", "remediation")
 BOOL_COLUMNS = ("regression", "waived")
 
 
