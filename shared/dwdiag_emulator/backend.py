@@ -1,10 +1,13 @@
-"""Backend state: the validated world plus lookup indexes. Read-only while serving.
+"""Backend state: the validated world plus lookup indexes. Changed only by the few write operations
+(responses: UpdateProjectBasicMeta, StartLogging/StopLogging, the login-profile operations), each under
+`Backend.lock`, so a later read sees the change.
 
 Responses are rendered page by page from these objects; nothing is pre-rendered, so a large
 world is held once.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -77,6 +80,7 @@ class Backend:
         names += [r for r in extra_regions if r not in names]
         self.regions = {name: RegionState(name, world.regions.get(name, Region())) for name in names}
         self.directory: Any = None
+        self.lock = threading.RLock()  # held by every write operation while it changes the world
         self.home_region = world.home_region()
         self.ram_users = world.ram_users
         self.ram_by_name = {u.UserName: u for u in self.ram_users}

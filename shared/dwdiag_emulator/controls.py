@@ -18,7 +18,11 @@ _LOG_KEYS = ("ProjectId", "Id", "DataSourceId", "FileId", "NodeId", "DeploymentI
              "CalcEngineType", "PageNumber", "PageSize", "NextToken", "MaxResults", "StartTime",
              "EndTime", "Marker", "MaxItems", "UserName", "Name", "marker", "maxItem",
              "verbose", "projectName", "IncludeShadowTrails", "ControlModule",
-             "RoleArn", "RoleSessionName", "DurationSeconds", "QueryKeyword", "IncludeTags")
+             "RoleArn", "RoleSessionName", "DurationSeconds", "QueryKeyword", "IncludeTags",
+             # the write operations' parameters (never Password)
+             "comment", "UserPrincipalName", "PasswordResetRequired", "MFABindRequired")
+# ...and every key under these prefixes (a ROA JSON body is flattened: properties.retentionDays)
+_LOG_PREFIXES = ("LookupAttribute.", "properties.")
 
 
 @dataclass
@@ -56,7 +60,7 @@ class _FaultState:
 
 def key_params(params: Dict[str, str]) -> Dict[str, str]:
     picked = {k: params[k] for k in _LOG_KEYS if k in params}
-    picked.update({k: v for k, v in params.items() if k.startswith("LookupAttribute.")})
+    picked.update({k: v for k, v in params.items() if k.startswith(_LOG_PREFIXES)})
     return picked
 
 

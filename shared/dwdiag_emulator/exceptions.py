@@ -166,6 +166,14 @@ class EntityNotExistUser(EmulatorError):
         super().__init__(f"The user does not exist: {name}.")
 
 
+class EntityNotExistLoginProfile(EmulatorError):
+    """RAM GetLoginProfile's 404 for a user without console logon (AlibabaCloudDocs/ram, GetLoginProfile,
+    error table); that DeleteLoginProfile, UpdateLoginProfile and IMS answer the same is UNCONFIRMED."""
+
+    code, status = "EntityNotExist.User.LoginProfile", 404
+    message = "The user login profile does not exist."
+
+
 class TrailNotFound(EmulatorError):
     """ActionTrail's code for an unknown trail: 404 TrailNotFoundException "The specified Trail does
     not exist." (the StartLogging error table, alibabacloud.com/help/en/actiontrail/developer-reference/

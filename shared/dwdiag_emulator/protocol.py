@@ -17,6 +17,7 @@ VERSIONS = {
     "2022-01-04": "maxcompute",
     "2020-07-06": "actiontrail",
     "2015-05-01": "ram",
+    "2019-08-15": "ims",  # RAM's identity management API (UpdateLoginProfile with Status)
     "2015-04-01": "sts",
     "2022-04-19": "resourcedirectory",
 }
@@ -34,6 +35,9 @@ class ApiRequest:
     action: str = ""
     version: str = ""
     path_params: Dict[str, str] = field(default_factory=dict)
+    json: Dict[str, Any] = field(default_factory=dict)  # a ROA request's JSON body (req_body_type json)
+    json_invalid: bool = False
+    roa_suffix: str = ""  # what follows /api/v1/projects/{projectName}/ ("meta" for UpdateProjectBasicMeta)
 
     @property
     def params(self) -> Dict[str, str]:
@@ -48,6 +52,15 @@ def parse_request(method: str, target: str, headers: Dict[str, str], body: bytes
     req.query = dict(parse_qsl(raw_query, keep_blank_values=True))
     if lower.get("content-type", "").startswith("application/x-www-form-urlencoded") and body:
         req.form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif lower.get("content-type", "").startswith("application/json") and body:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            req.json = data
+        else:
+            req.json_invalid = True  # answered InvalidParameter once the request is routed
     # V3 puts action/version in headers; legacy V1 signing puts them in the query
     req.action = lower.get("x-acs-action") or req.query.get("Action", "")
     req.version = lower.get("x-acs-version") or req.query.get("Version", "")
@@ -61,8 +74,24 @@ def _roa_path(req: ApiRequest) -> None:
     if rest and "/" not in rest:
         req.path_params["projectName"] = unquote(rest)
         req.action = req.action or "GetProject"
-    elif not rest:
+    elif rest:
+        name, _, req.roa_suffix = rest.partition("/")
+        req.path_params["projectName"] = unquote(name)
+    else:
         req.action = req.action or "ListProjects"
+
+
+def flatten(data: Dict[str, Any], prefix: str = "") -> Dict[str, str]:
+    """A JSON body as flat parameters for the request log and fault/quota scopes:
+    {"properties": {"retentionDays": 7}} -> {"properties.retentionDays": "7"}."""
+    flat: Dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value if isinstance(value, str) else json.dumps(value)
+    return flat
 
 
 # --- typed parameter readers ----------------------------------------------------------------

@@ -13,9 +13,10 @@ from typing import Dict, Optional
 from .auth import authenticate, claimed_access_key
 from .backend import Backend
 from .controls import CallInfo, Controls, RequestRecord, fault_error, key_params
-from .exceptions import (EmulatorError, ForbiddenAccess, InvalidActionNotFound, InvalidVersion,
-                         new_request_id)
-from .protocol import MC_ROOT, VERSIONS, ApiRequest, parse_request
+from . import permissions
+from .exceptions import (EmulatorError, ForbiddenAccess, InvalidActionNotFound, InvalidParameter,
+                         InvalidVersion, new_request_id)
+from .protocol import MC_ROOT, VERSIONS, ApiRequest, flatten, parse_request
 from .responses import ROUTES, Call
 from .tenants import Directory, Tenant
 
@@ -48,7 +49,7 @@ class Service:
         region_name = backend.region(region or _host_region(req)).name
         product = VERSIONS.get(req.version, "")
         info = CallInfo(product, req.version, req.action, region_name,
-                        {**req.params, **req.path_params})
+                        {**req.params, **req.path_params, **flatten(req.json)})
         request_id, ak = new_request_id(), ""
         try:
             _route_check(req, product)
@@ -68,6 +69,8 @@ class Service:
     def _serve(self, tenant: Tenant, req: ApiRequest, info: CallInfo, request_id: str, ak: str) -> Reply:
         controls, backend = tenant.controls, tenant.backend
         controls.check_quotas(info)
+        if ak:  # a world that does not verify signatures has no caller to refuse
+            permissions.check(backend.keys.get(ak), info)
         fault = controls.pick_fault(info)
         if fault is not None:
             if fault.latency_ms:
@@ -76,7 +79,7 @@ class Service:
             if shaped is not None:
                 return shaped
         call = Call(backend, backend.region(info.region), req.action, req.version,
-                    req.params, req.path_params, request_id, ak)
+                    req.params, req.path_params, request_id, ak, req.json)
         body = ROUTES[(req.version, req.action)](call)
         return Reply(200, json.dumps(body).encode("utf-8"))
 
@@ -104,10 +107,16 @@ def _route_check(req: ApiRequest, product: str) -> None:
     if (req.version, req.action) not in ROUTES:
         raise InvalidActionNotFound()
     roa = product == "maxcompute"
-    if roa and (req.method != "GET" or not req.path.startswith(MC_ROOT)):
+    if roa and ((req.method, req.roa_suffix) != _ROA.get(req.action) or not req.path.startswith(MC_ROOT)):
         raise InvalidActionNotFound()
     if not roa and (req.path != "/" or req.method not in ("GET", "POST")):
         raise InvalidActionNotFound()
+    if req.json_invalid:
+        raise InvalidParameter("body", "It must be a JSON object.")
+
+
+# MaxCompute's ROA operations: the method and what follows /api/v1/projects/{projectName}/ (SDK client.py)
+_ROA = {"ListProjects": ("GET", ""), "GetProject": ("GET", ""), "UpdateProjectBasicMeta": ("PUT", "meta")}
 
 
 def _fault_reply(fault, info: CallInfo) -> Optional[Reply]:

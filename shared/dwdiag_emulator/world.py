@@ -72,8 +72,22 @@ class Event(BaseModel):
 
 # --- RAM, STS, credentials -----------------------------------------------------------------
 
+class LoginProfile(Wire):
+    """A RAM user's console (password) logon settings: RAM 2015-05-01 GetLoginProfile serves UserName,
+    CreateDate, PasswordResetRequired and MFABindRequired; IMS 2019-08-15 GetLoginProfile adds Status
+    (Active, Inactive) and UpdateDate. Inactive = console logon disabled (IMS UpdateLoginProfile Status)."""
+    Status: Literal["Active", "Inactive"] = "Active"
+    CreateDate: Optional[str] = None
+    UpdateDate: Optional[str] = None
+    PasswordResetRequired: bool = False
+    MFABindRequired: bool = False
+
+
 class RamUser(Wire):
-    """A RAM user; no LastLoginDate = never logged on with a password (GetUser then serves "")."""
+    """A RAM user; no LastLoginDate = never logged on with a password (GetUser then serves "").
+    `login_profile`: its console logon settings; left out = an Active profile (the emulator's default,
+    so worlds written before it keep users who can log on); `login_profile: null` = no console logon
+    (GetLoginProfile answers EntityNotExist.User.LoginProfile)."""
     UserId: str
     UserName: str
     DisplayName: Optional[str] = None
@@ -83,6 +97,7 @@ class RamUser(Wire):
     Comments: Optional[str] = None
     Email: Optional[str] = None
     MobilePhone: Optional[str] = None
+    login_profile: Optional[LoginProfile] = hidden(factory=LoginProfile)
 
 
 class Identity(Wire):
@@ -96,11 +111,17 @@ class Identity(Wire):
 
 
 class AccessKey(BaseModel):
+    """`allow`: the RAM actions the key's identity may call (`odps:UpdateProjectBasicMeta`,
+    `actiontrail:Get*`, `*`; matched ignoring case, `*` and `?` as wildcards); left out = every action.
+    `read_only: true` refuses every write action (permissions.WRITES) whatever `allow` says. A refused
+    call gets the product's no-permission error (permissions.py, docs/evidence.md)."""
     model_config = ConfigDict(extra="forbid")
     AccessKeyId: str
     AccessKeySecret: str
     Status: Literal["Active", "Inactive"] = "Active"
     identity: Identity = Field(default_factory=Identity)
+    allow: Optional[List[str]] = None
+    read_only: bool = False
 
 
 class StsToken(AccessKey):

@@ -1,4 +1,5 @@
-"""ActionTrail 2020-07-06: DescribeTrails, GetTrailStatus, LookupEvents (reference sections 7, 8)."""
+"""ActionTrail 2020-07-06: DescribeTrails, GetTrailStatus, LookupEvents (reference sections 7, 8), and the
+writes StartLogging and StopLogging."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -138,6 +139,44 @@ def get_trail_status(call: Call) -> Dict[str, Any]:
     raise TrailNotFound()
 
 
+def _own_trail(call: Call) -> Any:
+    """The caller's own trail `Name` whose home region is this region; TrailNotFoundException otherwise
+    (the StartLogging error table). A member cannot start or stop its management account's multi-account
+    trail (it is not its own): UNCONFIRMED, as is that another region answers TrailNotFoundException."""
+    name = get_str(call.params, "Name", required=True)
+    for trail in call.region.trails:
+        if trail.Name == name:
+            return trail
+    raise TrailNotFound()
+
+
+def _set_logging(call: Call, logging: bool) -> Dict[str, Any]:
+    """The trail's GetTrailStatus IsLogging and Start/StopLoggingTime (UTC, YYYY-MM-DDThh:mm:ssZ), and its
+    DescribeTrails Status ("Enable: enabled", "Disable: disabled") and Start/StopLoggingTime. Starting a
+    trail that logs (or stopping one that does not) changes nothing and succeeds (UNCONFIRMED)."""
+    with call.backend.lock:
+        trail = _own_trail(call)
+        if trail.status.IsLogging != logging:
+            stamp = format_time(call.backend.now())
+            trail.status.IsLogging = logging
+            if logging:
+                trail.status.StartLoggingTime = trail.StartLoggingTime = stamp
+            else:
+                trail.status.StopLoggingTime = trail.StopLoggingTime = stamp
+        trail.Status = "Enable" if logging else "Disable"
+    return {"RequestId": call.request_id}
+
+
+def start_logging(call: Call) -> Dict[str, Any]:
+    """StartLogging(Name): "Enables a trail to start delivering ActionTrail events" (API reference)."""
+    return _set_logging(call, True)
+
+
+def stop_logging(call: Call) -> Dict[str, Any]:
+    """StopLogging(Name): the trail stops delivering events (API reference; the SDK sends it as a GET)."""
+    return _set_logging(call, False)
+
+
 def _attributes(call: Call) -> List[Condition]:
     """The first two LookupAttribute items, in index order ("If you configure more than two query
     conditions, the system queries data only based on the first two conditions", FAQ)."""
@@ -216,4 +255,6 @@ ROUTES = {
     ("2020-07-06", "DescribeTrails"): describe_trails,
     ("2020-07-06", "GetTrailStatus"): get_trail_status,
     ("2020-07-06", "LookupEvents"): lookup_events,
+    ("2020-07-06", "StartLogging"): start_logging,
+    ("2020-07-06", "StopLogging"): stop_logging,
 }

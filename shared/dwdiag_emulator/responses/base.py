@@ -5,7 +5,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..backend import Backend, RegionState
 from ..exceptions import InvalidNextToken, InvalidParameter
@@ -22,6 +22,7 @@ class Call:
     path_params: Dict[str, str]
     request_id: str
     access_key_id: str = ""
+    body: Optional[Dict[str, Any]] = None  # a ROA request's JSON body
 
 
 Handler = Callable[[Call], Dict[str, Any]]

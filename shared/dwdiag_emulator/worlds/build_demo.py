@@ -200,11 +200,22 @@ def _signin(world: Dict[str, Any], ident: Dict[str, Any], ev: Dict[str, Any]) ->
                              "principalId": ident["user_id"], "accountId": world["account_id"]}}
 
 
+# RAM actions of the demo's remediation key: what a re-check reads, and the writes of `fix apply`.
+FIXER_ACTIONS = ["sts:GetCallerIdentity", "dataworks:List*", "dataworks:Get*", "odps:List*", "odps:Get*",
+                 "actiontrail:Describe*", "actiontrail:Get*", "actiontrail:LookupEvents", "ram:List*", "ram:Get*",
+                 "odps:UpdateProjectBasicMeta", "actiontrail:StartLogging", "ram:UpdateLoginProfile",
+                 "ram:DeleteLoginProfile"]
+
+
 def build(evidence: Dict[str, Any]) -> Dict[str, Any]:
     world: Dict[str, Any] = {
         "account_id": evidence["account_id"], "now": evidence["collected_at"],
         "default_region": evidence["regions"][0]["region"],
-        "credentials": {"access_keys": [{"AccessKeyId": "AKIDdemo", "AccessKeySecret": "demoSecret"}]},
+        "credentials": {"access_keys": [
+            # the scanner's key: reads only (every write is refused with the product's no-permission error)
+            {"AccessKeyId": "AKIDdemo", "AccessKeySecret": "demoSecret", "read_only": True},
+            # `dwdiag fix apply`'s key: the reads and the three remediation writes (issue 17)
+            {"AccessKeyId": "AKIDfixer", "AccessKeySecret": "fixerSecret", "allow": FIXER_ACTIONS}]},
         "ram_users": [], "security_strategies": [], "regions": {}, "faults": []}
     for reg in evidence["regions"]:
         world["regions"][reg["region"]] = _region(reg, world)
