@@ -80,18 +80,26 @@ def _parse_now(value: Optional[str]) -> Optional[datetime]:
 def _print(result: RunResult, args: argparse.Namespace, store: Optional[Store] = None) -> None:
     """The run on standard output in the chosen format; where it was written, on standard error."""
     if args.format == "json":
-        json.dump(result.document(), sys.stdout, ensure_ascii=False, indent=2)
+        from dwdiag.remediation.plan import public
+
+        document = {"run_id": result.run_id, "findings": [public(f) for f in result.findings]}
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif args.format == "ocsf":
         from dwdiag.outputs import ocsf
 
-        events = ocsf.events(result.findings, run_id=result.run_id, evaluated_at=result.summary.evaluated_at)
+        from dwdiag.publish.aggregate import planned
+
+        events = ocsf.events([planned(f) for f in result.findings], run_id=result.run_id,
+                             evaluated_at=result.summary.evaluated_at)
         json.dump(events, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif args.format == "csv":
         from dwdiag.outputs import csv_output
 
-        sys.stdout.write(csv_output.render(result.findings))
+        from dwdiag.publish.aggregate import planned
+
+        sys.stdout.write(csv_output.render(planned(f) for f in result.findings))
     else:
         print(findings_report(result.findings, result.summary, show_all=args.all))
     sys.stdout.flush()

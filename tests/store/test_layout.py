@@ -13,6 +13,7 @@ from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag.publish.writer import write_run
 from tests.support.stores import Recording
+from dwdiag.remediation import plan
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,11 @@ def test_objects_and_contents(published, result):
         for category in Category:
             doc = objects[f"{run}/{account}/{region}/{category.value}/findings.json"]
             assert doc["run_id"] == result.run_id and doc["region"] == region and doc["account_id"] == account
-            mine = [f.public() for f in result.findings if f.region == region and f.category is category]
+            mine = [plan.public(f) for f in result.findings if f.region == region and f.category is category]
             assert doc["findings"] == mine and all(f["account_id"] == account for f in mine)
+            fails = [f for f in mine if f["status"] == "fail"]
+            assert all(f["remediation"]["steps"] for f in fails), "every fail is written with its plan"
+            assert not [f for f in mine if f["status"] != "fail" and "remediation" in f]
             assert f"{run}/{account}/{region}/{category.value}/evidence.json" in objects
             latest = objects[f"latest/{account}/{region}/{category.value}.json"]
             assert latest["run_id"] == result.run_id and latest["run_path"] == run

@@ -86,7 +86,9 @@ def event(f: Finding, *, run_id: str, evaluated_at: datetime) -> dict[str, Any]:
         "risk_level": f.risk_level.value, "workspace_id": f.workspace_id, "run_id": run_id,
         "evidence": f.evidence.to_dict(), "state": f.state, "first_seen": f.first_seen, "regression": f.regression,
         "waived": f.waived, "waiver": f.waiver.model_dump(mode="json") if f.waiver else None,
+        "remediation": f.remediation.model_dump(mode="json", exclude_none=True) if f.remediation else None,
     }
+    references = [meta.doc_url] + [s.doc for s in (f.remediation.steps if f.remediation else [])]
     return {
         "class_uid": CLASS_UID, "class_name": CLASS_NAME,
         "category_uid": CATEGORY_UID, "category_name": CATEGORY_NAME,
@@ -101,7 +103,7 @@ def event(f: Finding, *, run_id: str, evaluated_at: datetime) -> dict[str, Any]:
                      "event_code": f.item_id, "correlation_uid": run_id, "profiles": ["cloud"]},
         "finding_info": info,
         "resources": [resource],
-        "remediation": {"desc": meta.suggestion, "references": [meta.doc_url]},
+        "remediation": {"desc": meta.suggestion, "references": list(dict.fromkeys(references))},
         "cloud": {"provider": PROVIDER, "region": f.region,
                   **({"account": {"uid": f.account_id, "type_id": 99, "type": "Alibaba Cloud account"}} if f.account_id else {})},
         "unmapped": {k: v for k, v in unmapped.items() if v is not None},

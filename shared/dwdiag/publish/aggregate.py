@@ -29,12 +29,13 @@ from datetime import datetime
 from typing import Callable, Iterable, Iterator, Optional
 
 from dwdiag import report
-from dwdiag.models.findings import Category, Finding
+from dwdiag.models.findings import Category, Finding, Status
 from dwdiag.models.run import RunResult
 from dwdiag.models.summary import RunSummary
 from dwdiag.outputs import csv as csv_output
 from dwdiag.outputs import ocsf
 from dwdiag.publish import history, layout, shards
+from dwdiag.remediation.plan import plan_for
 from dwdiag.store import Store, StoreError, stream
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def _findings(store: Store, prefix: str, cells: Cells, own: Optional[RunResult])
     for where, category in cells:
         if (where, category.value) in mine:
             region = layout.region_of(where)
-            yield from (f for f in own.findings if f.region == region and f.category is category)
+            yield from (planned(f) for f in own.findings if f.region == region and f.category is category)
             continue
         key = layout.category_key(prefix, where, category, layout.FINDINGS)
         body = store.read_bytes(key)
@@ -143,6 +144,13 @@ def _findings(store: Store, prefix: str, cells: Cells, own: Optional[RunResult])
         except ValueError as exc:
             raise StoreError(f"{store.location(key)} is not JSON: {exc}", key=key, code="NotJSON") from None
         yield from (Finding.from_dict(f) for f in doc.get("findings", []))
+
+
+def planned(f: Finding) -> Finding:
+    """A finding as its document holds it: a fail with its remediation plan (made now, not kept)."""
+    if f.status is not Status.fail or f.remediation is not None:
+        return f
+    return f.replace(remediation=plan_for(f))
 
 
 def _public(findings: Iterable[Finding]) -> Iterator[dict]:

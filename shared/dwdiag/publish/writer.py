@@ -19,6 +19,7 @@ from dwdiag.models.findings import Category, Finding
 from dwdiag.models.packed import Packed
 from dwdiag.models.run import RunResult, utcnow
 from dwdiag.publish import aggregate, history, layout, shards
+from dwdiag.remediation import plan as remediation
 from dwdiag.publish.diff import Diff, Diffs
 from dwdiag.redact import redact
 from dwdiag.store import Store, stream
@@ -138,7 +139,7 @@ def findings_document(result: RunResult, region: str, category: Category, findin
         current = {x.fingerprint for x in findings}
         head["resolved"] = [dict(f, state="resolved") for f in diff.resolved if f["fingerprint"] not in current]
         head["carried"] = diff.carried
-    return stream.object_with_lists(head, {"findings": (f.public() for f in findings)})
+    return stream.object_with_lists(head, {"findings": (remediation.public(f) for f in findings)})
 
 
 def evidence_document(evidence: BaseModel) -> Iterator[bytes]:

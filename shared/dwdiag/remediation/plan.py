@@ -474,6 +474,22 @@ _PLANS = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def _default_settings() -> Settings:
+    """Read once: a run writes a plan for each of its fails, and reading the environment is not free."""
+    return Settings()
+
+
+def public(finding: Finding) -> dict:
+    """The finding as written out, with its plan when it is a `fail` (made as it is written, never kept:
+    a large run has tens of thousands of fails)."""
+    doc = finding.public()
+    plan = plan_for(finding) if finding.remediation is None else None
+    if plan is not None:
+        doc["remediation"] = plan.model_dump(mode="json", exclude_none=True)
+    return doc
+
+
 def plan_for(finding: Finding, settings: Optional[Settings] = None, *,
              min_retention_days: Optional[int] = None) -> Optional[Remediation]:
     """The remediation plan of a `fail` finding; None for any other status.
@@ -483,7 +499,7 @@ def plan_for(finding: Finding, settings: Optional[Settings] = None, *,
     """
     if finding.status is not Status.fail:
         return None
-    settings = settings or Settings()
+    settings = settings or _default_settings()
     ev = finding.evidence.to_dict() if hasattr(finding.evidence, "to_dict") else dict(finding.evidence)
     if finding.item_id == "maxcompute_backup":
         return _backup(finding, ev, settings, min_retention_days)
