@@ -99,6 +99,7 @@ def minimum_calls(world: dict[str, Any], regions: list[str], lookback_days: int 
         if identities(spaces):
             calls["ram:ListUsers"] += pages(len(users), RAM_PAGE)
         calls["ram:GetUser"] += len(scheduling)
+        calls["ram:GetLoginProfile"] += len(scheduling)
         for uid in scheduling:
             for signin_region in SIGNIN_REGIONS:
                 # the lookup asks for the user's events of the sign-in service (ServiceName AasSub, User)

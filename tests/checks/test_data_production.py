@@ -532,6 +532,21 @@ def test_a_login_seen_wins_over_a_failed_get_user():
     assert only(login_run(ident)).status.value == "fail"
 
 
+@pytest.mark.parametrize("profile,status", [(False, "pass"), (True, "fail"), (None, "fail")],
+                         ids=["no-login-profile", "login-profile", "login-profile-unread"])
+def test_a_user_without_a_console_password_cannot_log_on_whatever_it_did_before(profile, status):
+    ident = {**identity(events=[signin("e1", ago(2), "sched_bot")], last_login=ago(2)), "login_profile": profile}
+    o = only(login_run(ident))
+    assert o.status.value == status and o.evidence["console_password"] is profile
+    if profile is False:
+        assert "no console password" in o.result and "before its console logon was removed" in o.result
+
+
+def test_no_login_profile_and_no_logon_passes_saying_so():
+    o = only(login_run({**identity(name="etl_runner"), "login_profile": False}))
+    assert o.status.value == "pass" and "cannot log on" in o.result and "removed" not in o.result
+
+
 def test_times_without_a_zone_are_utc():
     # 30 minutes inside a 7-day window only if the naive LastLoginDate is read as UTC (not local time)
     ident = identity()

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from dwdiag.clients.operations import BY_SERVICE, OPERATIONS, SERVICES, operation, organization_actions, read_actions
+from dwdiag.clients.operations import (BY_SERVICE, OPERATIONS, SERVICES, operation, organization_actions, read_actions,
+                                       remediation_actions)
 
 
 def sdk_client_class(service: str):
@@ -63,7 +64,12 @@ def test_read_actions_sorted_unique_and_without_sts():
 
 
 def test_read_actions_cover_every_operation_a_swept_account_answers():
-    assert set(read_actions()) == {op.ram_action for op in OPERATIONS if op.service not in ("sts", "resourcedirectory")}
+    assert set(read_actions()) == {op.ram_action for op in OPERATIONS
+                                   if op.service not in ("sts", "resourcedirectory") and not op.write}
+    writes = {op.ram_action for op in OPERATIONS if op.write}
+    assert writes == {"odps:UpdateProjectBasicMeta", "actiontrail:StartLogging", "ram:DeleteLoginProfile"}
+    assert not writes & set(read_actions()), "the scanner's policy never holds a write"
+    assert writes <= set(remediation_actions()) and not set(organization_actions()) & set(remediation_actions())
     assert organization_actions() == ["resourcemanager:ListAccounts", "sts:AssumeRole"]
     assert not set(organization_actions()) & set(read_actions()), "a member role never needs to enter other accounts"
 

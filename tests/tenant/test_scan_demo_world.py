@@ -99,6 +99,7 @@ MINIMUM_CN_HANGZHOU = {
     "ListSecurityStrategies": 1,
     "ListUsers": 1,
     "GetUser": 3,                      # three scheduling identities are RAM users
+    "GetLoginProfile": 3,              # whether each can log on to the console at all
     "LookupEvents": 2,                 # the region's half of the sign-in lookups; ops_batch's is throttled
     "DescribeTrails": 1,
     "GetTrailStatus": 2,               # the trails whose home is cn-hangzhou; the others are asked at home

@@ -42,6 +42,7 @@ class Operation:
     paging: Optional[Paging] = None
     path_param: Optional[str] = None   # ROA path argument (MaxCompute project name)
     generic: bool = False              # documented, but not in the Python SDK: sent through call_api
+    write: bool = False                # changes the tenant: only `dwdiag fix apply`, never a sweep
 
     @property
     def name(self) -> str:
@@ -106,11 +107,18 @@ OPERATIONS = [
               Paging("marker", ("Users", "User"), size_param="MaxItems", size=1000, token_param="Marker",
                      token_paths=(("Marker",),), truncated=("IsTruncated",))),
     Operation("ram", "GetUser", "ram"),
+    Operation("ram", "GetLoginProfile", "ram"),
     Operation("sts", "GetCallerIdentity", "sts"),
     # Organization sweeps (DWDIAG_ACCOUNTS): the scanning account's own calls, never a member's.
     Operation("sts", "AssumeRole", "sts"),
     Operation("resourcedirectory", "ListAccounts", "resourcedirectory",
               Paging("token", ("Accounts", "Account"), size_param="MaxResults", size=100)),
+]
+# Remediation (`dwdiag fix apply`): the three documented fixes safe to automate (dwdiag.remediation).
+OPERATIONS += [
+    Operation("maxcompute", "UpdateProjectBasicMeta", "maxcompute", path_param="projectName", write=True),
+    Operation("actiontrail", "StartLogging", "actiontrail", write=True),
+    Operation("ram", "DeleteLoginProfile", "ram", write=True),
 ]
 # The calls made by the scanning account only, to find and enter the member accounts (organization sweeps).
 ORGANIZATION_OPERATIONS = ("sts:AssumeRole", "resourcedirectory:ListAccounts")
@@ -131,7 +139,20 @@ def read_actions() -> list[str]:
     """The RAM actions the collectors need in an account they sweep (STS GetCallerIdentity needs no
     permission; AssumeRole and ListAccounts are the scanning account's, see organization_actions)."""
     return sorted({op.ram_action for op in OPERATIONS
-                   if op.service not in ("sts", "resourcedirectory")})
+                   if op.service not in ("sts", "resourcedirectory") and not op.write})
+
+
+# What `dwdiag fix apply` reads to check an object before and after its fix (the item's own evidence).
+RECHECK_READS = ("maxcompute:GetProject", "actiontrail:DescribeTrails", "actiontrail:GetTrailStatus",
+                 "ram:GetUser", "ram:GetLoginProfile", "ram:ListUsers", "actiontrail:LookupEvents")
+
+
+def remediation_actions() -> list[str]:
+    """The RAM actions of the remediation policy (`scripts/deploy policy --remediation`): the writes of the
+    fixes `dwdiag fix apply` may run, and the reads that check the object before and after. Never the
+    scanner's: its policy stays read-only."""
+    ops = [op for op in OPERATIONS if op.write or op.key in RECHECK_READS]
+    return sorted({op.ram_action for op in ops})
 
 
 def organization_actions() -> list[str]:

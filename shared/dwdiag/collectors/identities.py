@@ -59,11 +59,28 @@ def identity(ctx: RegionContext, uid: str, user: Optional[RamUser]) -> IdentityE
         full, ident.get_user_error = parse_one(RamUser, (f.data or {}).get("User"), "ram", "GetUser", ctx.region)
         if full is not None:
             ident.user = full
+    _login_profile(ctx, ident, user.user_name)
     days = min(ctx.settings.login_lookback_days, EVENT_HISTORY_DAYS)
     start, end = ctx.now - timedelta(days=days), ctx.now
     for region in ctx.settings.signin_regions:
         _signins(ctx, ident, region, start.strftime(ISO), end.strftime(ISO))
     return ident
+
+
+def _login_profile(ctx: RegionContext, ident: IdentityEvidence, name: str) -> None:
+    """Whether the user can log on to the console with a password at all: RAM answers
+    EntityNotExist.User.LoginProfile for a user without one (GetLoginProfile, docs/evidence.md)."""
+    f = ctx.call("ram", "get_login_profile", UserName=name)
+    if f.error is None:
+        ident.login_profile = isinstance((f.data or {}).get("LoginProfile"), dict)
+        if not ident.login_profile:
+            ident.login_profile_error = CallError(product="ram", operation="GetLoginProfile", code="MalformedResponse",
+                                                  message="no LoginProfile in the answer", region=ctx.region)
+            ident.login_profile = None
+    elif f.error.code == "EntityNotExist.User.LoginProfile":
+        ident.login_profile = False
+    else:
+        ident.login_profile_error = f.error
 
 
 def _signins(ctx: RegionContext, ident: IdentityEvidence, region: str, start: str, end: str) -> None:

@@ -236,6 +236,10 @@ class IdentityEvidence(Plain):
     user_id: str
     user: Optional[RamUser] = None
     get_user_error: Optional[CallError] = None
+    # Whether the user has a console password (RAM GetLoginProfile): False when it has none
+    # (EntityNotExist.User.LoginProfile), so it cannot log on to the console at all.
+    login_profile: Optional[bool] = None
+    login_profile_error: Optional[CallError] = None
     signin_events: list[SigninEvent] = Field(default_factory=list)
     signin_errors: list[CallError] = Field(default_factory=list)
     signin_regions: list[str] = Field(default_factory=list)

@@ -66,8 +66,15 @@ def _identity(uid: str, used_by: list[str], ident, ev: DataProductionEvidence, s
     last = user.last_login_date
     evidence.update(UserName=user.user_name, LastLoginDate=last.isoformat() if last else None,
                     signin_events=[e.model_dump(mode="json") for e in logins[:5]],
-                    signin_regions_queried=ident.signin_regions, lookback_days=settings.login_lookback_days)
+                    signin_regions_queried=ident.signin_regions, lookback_days=settings.login_lookback_days,
+                    console_password=ident.login_profile)
     name = f"RAM user {user.user_name} ({uid}), the scheduling identity of {', '.join(used_by)},"
+    if ident.login_profile is False:
+        # No login profile: the user cannot log on to the console at all, whatever it did before.
+        before = " It logged on within the window before its console logon was removed." \
+            if logins or (last and last >= start) else ""
+        return Outcome(PASS, obj, f"{name} has no console password (no RAM login profile), so it cannot log on "
+                       f"interactively.{before}", evidence)
     if logins or (last and last >= start):
         seen = (f"{len(logins)} console sign-in(s), the latest on {logins[0].event_time:%Y-%m-%d}" if logins
                 else f"a console logon on {last:%Y-%m-%d} (RAM LastLoginDate)")
