@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from dwdiag.clients.operations import organization_actions, read_actions
+from dwdiag.clients.operations import organization_actions, read_actions, remediation_actions
 from dwdiag.models.findings import Category
 from dwdiag.settings import DEFAULT_MEMBER_ROLE
 
@@ -124,6 +124,12 @@ def policy_document(bucket: str, prefix: str, edition: str = "fc2",
     }
 
 
+def remediation_policy_document() -> dict[str, Any]:
+    """The remediation credentials' policy (`dwdiag fix apply`): exactly the writes of the automatable fixes,
+    from the operation table. The fix's checks before and after read with the scanner's own credentials."""
+    return {"Version": "1", "Statement": [{"Effect": "Allow", "Action": remediation_actions(), "Resource": "*"}]}
+
+
 def member_policy_document() -> dict[str, Any]:
     """The permission policy of the member role (deploy/member-role.yml): exactly the collectors' read
     actions, the same list the scanning account's policy grants for its own account. No write, no store,
@@ -198,7 +204,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--member", action="store_true",
                    help=f"the member role of {MEMBER_ROLE_TEMPLATE}: {{\"PolicyDocument\": its permission policy, "
                         "\"AssumeRolePolicyDocument\": its trust policy}")
-    p.add_argument("--bucket", help="the results bucket (required without --member)")
+    p.add_argument("--remediation", action="store_true",
+                   help="the policy of the credentials `dwdiag fix apply` writes with (DWDIAG_REMEDIATION_*): the "
+                        "writes of the fixes it may run, nothing else; never attach it to the functions' role")
+    p.add_argument("--bucket", help="the results bucket (required without --member or --remediation)")
     p.add_argument("--prefix", default="")
     p.add_argument("--edition", choices=("fc2", "fc3"), default="fc2",
                    help="fc2: template.yml's service-based function ARNs; fc3: s.yaml's")
@@ -212,7 +221,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                    help="--member: the ARN of a RAM user or role that may also assume the member role")
     sub.add_parser("functions", help="print function name and category, one per line")
     args = parser.parse_args(argv)
-    if args.command == "policy" and args.member:
+    if args.command == "policy" and args.remediation:
+        json.dump(remediation_policy_document(), sys.stdout, indent=2)
+        print()
+    elif args.command == "policy" and args.member:
         # One JSON object labelled with the ALIYUN::RAM::Role properties the documents go in (jq .PolicyDocument).
         json.dump({"PolicyDocument": member_policy_document(),
                    "AssumeRolePolicyDocument": member_trust_policy(args.scanner_account, args.scanner_role,

@@ -302,6 +302,73 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fix_plan(args: argparse.Namespace) -> int:
+    """The remediation plan of each failed finding (of a store's latest run, or an evidence file)."""
+    from dwdiag import fix
+
+    settings = load_settings()
+    findings, source = _findings_from(args, settings, [])
+    if args.finding:
+        wanted = set(args.finding)
+        findings = [f for f in findings if f.fingerprint in wanted]
+        missing = wanted - {f.fingerprint for f in findings}
+        if missing:
+            raise UserError(f"no finding {', '.join(sorted(missing))} in {source}")
+    planned = fix.plans(findings, settings)
+    if args.format == "json":
+        json.dump({"source": source, "plans": [{"fingerprint": f.fingerprint, "item_id": f.item_id,
+                                                "account_id": f.account_id, "region": f.region,
+                                                "object_name": f.object_name,
+                                                **plan.model_dump(mode="json", exclude_none=True)}
+                                               for f, plan in planned]},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    for f, plan in planned:
+        where = f"{f.account_id}/{f.region}" if f.account_id else f.region
+        print(f"{f.item_id} [{where}] {f.object_name}  ({f.fingerprint})")
+        print(f"  {plan.summary}" + ("  [dwdiag fix apply can run it]" if plan.automatable else ""))
+        for n, step in enumerate(plan.steps, 1):
+            text = step.text.replace("\n", "\n" + " " * 8)
+            print(f"  {n}. ({step.kind}) {text}")
+            print(f"     who: {step.who}; reversible: {step.reversible}" + (f" ({step.undo})" if step.undo else ""))
+            print(f"     may break: {step.breaks}")
+            print(f"     doc: {step.doc}")
+        if plan.note:
+            print(f"  note: {plan.note}")
+        print()
+    print(f"dwdiag: {len(planned)} plan(s) for the failed findings of {source}", file=sys.stderr)
+    return 0
+
+
+def cmd_fix_apply(args: argparse.Namespace) -> int:
+    """Run the automatable plans of these findings: a dry run unless --yes."""
+    from dwdiag import fix
+    from dwdiag.sweep import Sweep
+
+    settings = load_settings()
+    store = open_store(args.store, settings) if args.store else _output_store(settings, None)
+    if store is None:
+        raise UserError("dwdiag fix apply reads the findings of a stored run: give --store DIR_OR_OSS or set "
+                        "DWDIAG_OSS_BUCKET")
+    with _writing(settings, args.store):
+        outcomes = fix.apply(settings, store, args.finding, yes=args.yes, reads=Sweep(settings))
+    if args.format == "json":
+        json.dump({"outcomes": [o.to_dict() for o in outcomes]}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for o in outcomes:
+            print(f"{o.fingerprint}: {o.status}" + (f": {o.why}" if o.why else ""))
+            for call in o.calls:
+                print(f"  {'would call' if o.status == 'dry run' else 'call'}: {call}")
+            if o.after:
+                print(f"  re-checked: {o.before} -> {o.after}")
+            if o.record:
+                print(f"  recorded at {o.record}")
+    refused = [o for o in outcomes if o.status in ("refused", "failed")]
+    return 1 if refused else 0
+
+
 def add_waivers_and_report(sub) -> None:
     def source_options(p: argparse.ArgumentParser, default: str) -> None:
         where = p.add_mutually_exclusive_group(required=default == "")
@@ -323,6 +390,20 @@ def add_waivers_and_report(sub) -> None:
     report.add_argument("--waivers", metavar="FILE", help="apply this waiver file (default DWDIAG_WAIVERS_FILE)")
     report.add_argument("--format", choices=["table", "json"], default="table")
     report.set_defaults(func=cmd_report)
+
+    fixes = sub.add_parser("fix", help="remediation plans, and applying the few that are safe to automate")
+    fixes = fixes.add_subparsers(dest="action", required=True)
+    plan = fixes.add_parser("plan", help="the exact steps that fix each failed finding")
+    source_options(plan, "demo")
+    plan.add_argument("--finding", action="append", default=[], metavar="FINGERPRINT", help="only this finding")
+    plan.add_argument("--format", choices=["table", "json"], default="table")
+    plan.set_defaults(func=cmd_fix_plan)
+    apply = fixes.add_parser("apply", help="run a finding's plan when dwdiag may (a dry run without --yes)")
+    apply.add_argument("--finding", action="append", required=True, metavar="FINGERPRINT")
+    apply.add_argument("--store", metavar="DIR_OR_OSS", help="the run's store (default DWDIAG_OSS_BUCKET)")
+    apply.add_argument("--yes", action="store_true", help="make the calls (without it: print them)")
+    apply.add_argument("--format", choices=["table", "json"], default="table")
+    apply.set_defaults(func=cmd_fix_apply)
 
 
 def build_parser() -> argparse.ArgumentParser:

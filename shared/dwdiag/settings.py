@@ -53,7 +53,8 @@ class AlertRoute(BaseModel):
 
 
 # Settings whose values are secrets: a message about a bad one never shows the value.
-SECRET_SETTINGS = frozenset({"dingtalk_secret", "dingtalk_webhook", "alert_routes"})
+SECRET_SETTINGS = frozenset({"dingtalk_secret", "dingtalk_webhook", "alert_routes", "remediation_access_key_id",
+                             "remediation_access_key_secret", "remediation_security_token"})
 # A route's key: an account id, or a resource directory folder (fd-...) or its root (r-...).
 ROUTE_KEY = r"^(\d{16}|fd-[A-Za-z0-9]+|r-[A-Za-z0-9]+)$"
 
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     regions: StrList = Field(default_factory=lambda: ["cn-hangzhou"])
     categories: Annotated[list[Category], NoDecode] = Field(default_factory=lambda: list(Category))
     workspaces: StrList = Field(default_factory=list, description="workspace ids to check; empty = all")
+    maxcompute_projects: StrList = Field(default_factory=list, description="MaxCompute projects to check; empty = all")
     # Which Alibaba Cloud accounts: `self` (the credentials' own), account ids (each swept through the member
     # role), or `resource-directory` (the directory's members, listed by the management account or a delegated
     # administrator), optionally only those in `account_folders` and never those in `exclude_accounts`.
@@ -147,11 +149,18 @@ class Settings(BaseSettings):
     alert_at_mobiles: StrList = Field(default_factory=list)  # @ these numbers when a new finding is high risk
     # How long the report link in an alert works (OSS presigned URL; V4 signing allows 7 days at most).
     report_url_expiry_seconds: int = Field(default=7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    # `dwdiag fix apply`: the credentials of the remediation policy (scripts/deploy policy --remediation), never
+    # the scanner's; a fix is refused when the finding's evidence is older than this.
+    remediation_access_key_id: Optional[SecretStr] = None
+    remediation_access_key_secret: Optional[SecretStr] = None
+    remediation_security_token: Optional[SecretStr] = None
+    fix_max_evidence_age_hours: float = Field(default=24, gt=0)
     waivers_file: Optional[str] = None  # a YAML waiver file (dwdiag.waivers); --waivers FILE wins
 
     @field_validator(
         "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",
-        "signin_regions", "categories", "alert_at_mobiles", "account_folders", "exclude_accounts", mode="before",
+        "signin_regions", "categories", "alert_at_mobiles", "account_folders", "exclude_accounts",
+        "maxcompute_projects", mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:

@@ -64,11 +64,11 @@ class Sweep:
         self.executors = executors or pool_per_family
         self._made = (endpoints, retry, rates, executors)
 
-    def in_account(self, credentials: Any) -> "Sweep":
+    def in_account(self, credentials: Any, settings: Optional[Settings] = None) -> "Sweep":
         """The same sweep (endpoints, retries, rates, workers) with other credentials: another account's,
-        whose quotas are its own (clients/assume.py)."""
+        whose quotas are its own (clients/assume.py); with `settings`, under those."""
         endpoints, retry, rates, executors = self._made
-        return Sweep(self.settings, credentials, self.endpoints, retry, rates, executors)
+        return Sweep(settings or self.settings, credentials, self.endpoints, retry, rates, executors)
 
     def session(self, region: str) -> Session:
         with self._lock:

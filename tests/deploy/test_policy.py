@@ -159,3 +159,12 @@ def test_any_write_or_wildcard_grant_is_caught(widening):
     today = deploy.policy_document("b", "p/")
     widened = {**today, "Statement": [*today["Statement"], widening]}
     assert least_privilege_problems(widened), f"{widening} went unnoticed"
+
+
+def test_the_remediation_policy_holds_the_three_writes_and_the_scanner_none_of_them(policy):
+    remediation = deploy.remediation_policy_document()
+    (statement,) = remediation["Statement"]
+    assert statement["Action"] == sorted(["odps:UpdateProjectBasicMeta", "actiontrail:StartLogging",
+                                          "ram:DeleteLoginProfile"])
+    scanner = deploy.granted_actions(policy) | deploy.granted_actions(deploy.member_policy_document())
+    assert not scanner & set(statement["Action"]), "the scanner's and the members' roles stay read-only"

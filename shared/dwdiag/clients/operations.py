@@ -142,17 +142,11 @@ def read_actions() -> list[str]:
                    if op.service not in ("sts", "resourcedirectory") and not op.write})
 
 
-# What `dwdiag fix apply` reads to check an object before and after its fix (the item's own evidence).
-RECHECK_READS = ("maxcompute:GetProject", "actiontrail:DescribeTrails", "actiontrail:GetTrailStatus",
-                 "ram:GetUser", "ram:GetLoginProfile", "ram:ListUsers", "actiontrail:LookupEvents")
-
-
 def remediation_actions() -> list[str]:
     """The RAM actions of the remediation policy (`scripts/deploy policy --remediation`): the writes of the
-    fixes `dwdiag fix apply` may run, and the reads that check the object before and after. Never the
-    scanner's: its policy stays read-only."""
-    ops = [op for op in OPERATIONS if op.write or op.key in RECHECK_READS]
-    return sorted({op.ram_action for op in ops})
+    fixes `dwdiag fix apply` may run, and nothing else (it checks the object before and after with the
+    scanner's read-only credentials). Never in the scanner's policy."""
+    return sorted({op.ram_action for op in OPERATIONS if op.write})
 
 
 def organization_actions() -> list[str]:

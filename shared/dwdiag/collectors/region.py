@@ -409,7 +409,8 @@ def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError
     if any(not isinstance(n, str) or not n for n in names):
         return [], CallError(product="maxcompute", operation="ListProjects", code="MalformedResponse",
                              message="a project without a name", region=ctx.region)
-    return names, None
+    wanted = set(ctx.settings.maxcompute_projects)
+    return [n for n in names if not wanted or n in wanted], None
 
 
 def _maxcompute_project_evidence(ctx: RegionContext, name: str) -> MaxComputeProject:
