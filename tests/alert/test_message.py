@@ -42,6 +42,8 @@ def test_counts_sections_and_location():
     assert "Result: Download control is off: anyone with table read can download it." in text
     # the doc link is escaped, not dropped: it reads the same once rendered
     assert "Fix: Turn on download control. See https://help.aliyun.com/en/maxcompute/user-guide/download" in text
+    # each new fail points to its exact plan, which the report and `dwdiag fix plan` show whole
+    assert f"step(s): dwdiag fix plan --finding {high.fingerprint})" in text and "Plan: " in text
     resolved = text[text.index("**Resolved (1)**"):]
     assert "- low · MaxCompute data storage backup · old_project" in resolved
     assert "**Errors:** 4 checks could not conclude" in text

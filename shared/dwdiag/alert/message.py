@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from dwdiag.alert.digest import AlertDigest
 from dwdiag.models.findings import Category, Finding, RiskLevel
+from dwdiag.remediation.plan import plan_for
 
 MAX_BYTES = 20000
 RISKS = ("high", "medium", "low")
@@ -127,6 +128,11 @@ def _new_section(index: int, f: Finding, regressed: bool) -> str:
                                         if f.workspace_id else ""),
              f"Result: {escape_md(f.result, RESULT_CAP)}",
              f"Fix: {escape_md(f.suggestion, SUGGESTION_CAP)}"]
+    plan = f.remediation or plan_for(f)
+    if plan is not None:  # the exact steps are in the report; the command line prints them too
+        runs = " dwdiag fix apply can run it." if plan.automatable else ""
+        lines.append(f"Plan: {escape_md(plan.summary, SUGGESTION_CAP)} ({len(plan.steps)} step(s): "
+                     f"dwdiag fix plan --finding {escape_md(f.fingerprint, 40)}).{runs}")
     # Blank lines: DingTalk's markdown joins single newlines into one paragraph.
     return "\n\n".join(lines) + "\n\n"
 
