@@ -201,3 +201,15 @@ def test_every_template_cites_an_official_page_and_says_how_reversible_it_is():
         for name, step in block["steps"].items():
             assert step["doc"].startswith("https://") or step["doc"] == "{item_doc}", (item, name)
             assert step["kind"] in ("sql", "api", "console") and step["reversible"] in ("yes", "no", "partly")
+
+
+@pytest.mark.emulator
+def test_every_failed_finding_of_the_emulated_organization_has_a_plan_naming_its_object():
+    from tests.support.organization import run_org, running_organization
+
+    with running_organization() as emu:
+        _, result = run_org(emu)
+    failed = [f for f in result.findings if f.status is Status.fail]
+    assert len({f.account_id for f in failed}) >= 3, "fails in the management account and the members"
+    for f in failed:
+        check_plan(f)
