@@ -18,7 +18,7 @@ from dwdiag.clients import operations
 from dwdiag.clients.operations import Operation, organization_actions, read_actions
 from dwdiag.settings import ACCOUNT_ID, DEFAULT_MEMBER_ROLE, Settings
 
-from tests.support.deploy import READ, READ_EXCEPTIONS, least_privilege_problems, resolve_sub
+from tests.support.deploy import READ, READ_EXCEPTIONS, least_privilege_problems, references, resolve_sub
 from tests.support.deploy import run_deploy as run
 from tests.support.paths import ROOT
 
@@ -102,25 +102,7 @@ def test_allowed_patterns(member, name, value, ok):
 
 
 def test_every_ref_names_a_parameter_or_a_condition_and_every_parameter_is_used(member):
-    refs: set[str] = set()
-    conditions: set[str] = set()
-
-    def walk(value):
-        if isinstance(value, dict):
-            if set(value) == {"Ref"}:
-                refs.add(value["Ref"])
-            if set(value) == {"Fn::Sub"}:
-                refs.update(re.findall(r"\$\{(\w+)\}", value["Fn::Sub"]))
-            if set(value) == {"Fn::If"}:
-                conditions.add(value["Fn::If"][0])
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(member["Resources"])
-    walk(member["Conditions"])
+    refs, conditions = references(member["Resources"], member["Conditions"])
     assert refs == set(member["Parameters"])
     assert conditions == set(member["Conditions"]) == {"HasOperator"}
     assert member["Conditions"]["HasOperator"] == {"Fn::Not": {"Fn::Equals": ["", {"Ref": "OperatorPrincipal"}]}}

@@ -13,7 +13,7 @@ from scripts import deploy_lib as deploy
 from dwdiag.models.findings import Category
 from dwdiag.settings import unknown_environment_settings
 
-from tests.support.deploy import S_YAML, TEMPLATE, handler_file
+from tests.support.deploy import S_YAML, TEMPLATE, handler_file, references
 from tests.support.paths import ROOT
 
 CATEGORIES = [c.value for c in Category]
@@ -71,21 +71,7 @@ def test_service_reaches_the_internet_and_logs(service, fc3_functions):
 
 
 def test_every_ref_names_a_parameter_and_every_parameter_is_used(template):
-    refs: set[str] = set()
-
-    def walk(value):
-        if isinstance(value, dict):
-            if set(value) == {"Ref"}:
-                refs.add(value["Ref"])
-            if set(value) == {"Fn::Sub"}:
-                refs.update(re.findall(r"\$\{(\w+)\}", value["Fn::Sub"]))
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(template["Resources"])
+    refs, _ = references(template["Resources"])
     assert refs == set(template["Parameters"])
 
 

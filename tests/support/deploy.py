@@ -95,3 +95,28 @@ def run_deploy(args, path, **env):
     """scripts/deploy with only `path` on PATH (and the project's interpreter)."""
     full = {"PATH": path, "HOME": os.environ.get("HOME", "/root"), "DWDIAG_VENV": sys.prefix, **env}
     return subprocess.run([SCRIPT, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60)
+
+
+def references(*parts: Any) -> tuple[set[str], set[str]]:
+    """The parameters (`Ref`, `${X}` of `Fn::Sub`) and the conditions (`Fn::If`) a ROS template's parts name."""
+    refs: set[str] = set()
+    conditions: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"Ref"}:
+                refs.add(value["Ref"])
+            if set(value) == {"Fn::Sub"}:
+                refs.update(re.findall(r"\$\{(\w+)\}", value["Fn::Sub"]))
+            if set(value) == {"Fn::If"}:
+                conditions.add(value["Fn::If"][0])
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for part in parts:
+        walk(part)
+    return refs, conditions
+
