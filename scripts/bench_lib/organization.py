@@ -108,13 +108,20 @@ def build_world(accounts: list[tuple[str, str, dict]], extra: dict, seed: int, n
     return world, tenants
 
 
-def _poll_summary(s3: Any, places: set[str], started: float, done: threading.Event, out: dict) -> None:
-    """Note when the run's summary.json first names every place finished (checked every 0.2 s)."""
+def _poll_summary(s3: Any, runtime: Any, places: set[str], started: float, done: threading.Event,
+                  out: dict) -> None:
+    """Note when the run's summary.json first names every place finished (checked every 0.5 s). The run id
+    is the timer invocation's answer; only that one key is read, never a listing: moto runs in this
+    process beside the emulator, and listing a bucket of thousands of checkpoints would take their CPU."""
+    key = None
     while not done.is_set():
         try:
-            listed = s3.list_objects_v2(Bucket=fc_bench.BUCKET, Prefix="dwdiag/runs/").get("Contents", [])
-            keys = [o["Key"] for o in listed if o["Key"].count("/") == 4 and o["Key"].endswith("/summary.json")]
-            for key in keys:
+            if key is None:
+                timer = [r for r in runtime.invocations() if r.outcome == "succeeded" and _piece_of(r) is None]
+                if timer:
+                    run_id = timer[0].json()["run_id"]
+                    key = f"dwdiag/runs/{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}/{run_id}/summary.json"
+            if key is not None:
                 summary = json.loads(s3.get_object(Bucket=fc_bench.BUCKET, Key=key)["Body"].read())
                 shards = summary.get("shards") or {}
                 if set(shards.get("finished") or []) >= places and not shards.get("missing"):
@@ -123,7 +130,7 @@ def _poll_summary(s3: Any, places: set[str], started: float, done: threading.Eve
                     return
         except Exception:  # noqa: BLE001 - not there yet, or being written
             pass
-        done.wait(0.2)
+        done.wait(0.5)
 
 
 def _piece_of(record: Any) -> Optional[tuple[str, str]]:
@@ -180,7 +187,7 @@ def run(emu: Any, accounts: list[str], region: str, category: str, scale: float,
         done = threading.Event()
         with runtime.running():
             started = time.time()
-            poller = threading.Thread(target=_poll_summary, args=(s3, places, started, done, seen), daemon=True)
+            poller = threading.Thread(target=_poll_summary, args=(s3, runtime, places, started, done, seen), daemon=True)
             poller.start()
             runtime.invoke(name, event, asynchronous=True)
             records = runtime.drain(timeout=max(3600.0, 40 * timeout * scale))
