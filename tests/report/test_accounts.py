@@ -101,7 +101,7 @@ def test_a_single_account_run_has_no_accounts_on_its_page():
     result = evaluate(demo_snapshot(), Settings(), run_id="20261128T020000Z-single")
     assert not result.summary.accounts
     data = page_data(parse("".join(iter_report_parts(result))))
-    assert list(data) == ["run", "categories", "items", "history", "findings"], "the data is what it was"
+    assert list(data) == ["run", "categories", "items", "history", "shared", "findings"], "no accounts"
     assert len({f.get("account_id") for f in data["findings"]}) <= 1, "no account filter or column"
 
 

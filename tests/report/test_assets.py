@@ -29,11 +29,11 @@ DATA = {"run": {"run_id": "20260101T000000Z-golden", "source": "demo", "regions"
 # Rendered from the former Python string constants (dwdiag/report/script.py and style.py) just before they
 # became report.js and report.css. The move changed no byte of the page. When the script, the stylesheet or
 # the page template is changed on purpose, these digests change with it: update them in the same commit.
-# Last changed by the organization run's accounts overview, account filter and account column.
-GOLDEN_JS_SHA256 = "6a900f80cf208f4a9aad620c114bd318268c0ac64db952041b2669793c50d25d"
-GOLDEN_CSS_SHA256 = "ad7c15b66d67abd5af6037d52e65c32a1a7ec0a46ebffee886ccdc457bcc5cc5"
-GOLDEN_PAGE_SHA256 = "f397b4d0a12a47c762177e17b10f4d1750463f7cffc768a0295fa005bb3cedff"
-GOLDEN_PAGE_LENGTH = 29232
+# Last changed by the fail findings' "How to fix" (remediation plans, Copy buttons, shared plan strings).
+GOLDEN_JS_SHA256 = "8f70dc5756fdd0fdcd3e07188edbab603a7afebc8b12670f1523c318e881da6f"
+GOLDEN_CSS_SHA256 = "e454f85aece6a824909f34937b2f9351a53ff799f2686217067d39d73ff21dc8"
+GOLDEN_PAGE_SHA256 = "6e84dbd4c175fcbbae07e29255f13cf1eac2f59fbc5ac371f1a9f916b3fd5aeb"
+GOLDEN_PAGE_LENGTH = 36378
 
 
 def _csp_source(text: str) -> str:

@@ -1,5 +1,6 @@
 """The report in a real browser (headless Debian chromium): it renders the demo run, its filters narrow the
-rows, a click shows the evidence, nothing is fetched, nothing logs an error, and tenant markup stays text.
+rows, a click shows the evidence (and a fail's plan, whose Copy buttons copy its exact texts), nothing is fetched,
+nothing logs an error, and tenant markup stays text.
 An organization run's page has its accounts' overview, an account filter and an account column; a single
 account's has none of them."""
 
@@ -14,6 +15,7 @@ import pytest
 from dwdiag import catalog
 from dwdiag.report import iter_report_parts, iter_run_report_parts
 from tests.report.organization import ANALYTICS, NEW, PROD, SANDBOX, org_run
+from tests.report.test_remediation_view import hostile_plan
 from tests.support.report import HOSTILE, hostile_result, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium, when installed
@@ -138,8 +140,11 @@ def test_no_network_and_no_links_but_the_docs(page, latest_run):
 def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
 
+    result = hostile_result()
+    # Each fail with its plan (which names the hostile project), and one whose doc is not an http(s) URL.
+    extra = result.findings[0].replace(remediation=hostile_plan(HOSTILE[0]), fingerprint="f" * 32).public()
     path = tmp_path / "report.html"
-    path.write_text("".join(iter_report_parts(hostile_result())), encoding="utf-8")
+    path.write_text("".join(iter_report_parts(result, extra_findings=[extra])), encoding="utf-8")
     open_page(browser, path)
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran
@@ -150,7 +155,101 @@ def test_hostile_tenant_strings_render_as_text_and_run_nothing(browser, tmp_path
     assert len(browser.find_elements("css selector", "script")) == 2  # the data block and the page's script
     _rows(browser)[0].click()
     assert "</script>" in browser.find_element("css selector", "pre.evidence").text
+    browser.execute_script("document.querySelectorAll('#findings-body tr.finding:not(.open)').forEach(r => r.click())")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018 - the property raises when no alert() ran
+    texts = [e.get_attribute("textContent") for e in browser.find_elements("css selector", "section.fix .fix-text pre")]
+    assert len(texts) == len(HOSTILE) + 1 and all(any(n in t for t in texts) for n in HOSTILE)
+    assert browser.execute_script("return document.querySelectorAll('img, section.fix script, section.fix b').length") == 0
+    hrefs = {a.get_attribute("href") for a in browser.find_elements("css selector", "section.fix a")}
+    assert hrefs and all(h.startswith("https://") for h in hrefs), "a javascript: doc is no link"
+    docs = [d.text for d in browser.find_elements("css selector", "section.fix dd") if d.text.startswith("javascript:")]
+    assert docs == [f"javascript:alert('{HOSTILE[0]}')"]
     assert _severe(browser) == []
+
+
+# What each opened fail's "How to fix" shows, read back from the page in one call.
+READ_PLANS = """
+return Array.from(document.querySelectorAll('#findings-body tr.detail')).map(function (d) {
+  var fix = d.querySelector('section.fix');
+  var dd = function (li, k) {
+    var dt = Array.from(li.querySelectorAll(':scope > dl > dt')).find(function (t) { return t.textContent === k; });
+    return dt ? dt.nextElementSibling : null;
+  };
+  var tx = function (e) { return e ? e.textContent : null; };
+  return {fp: d.previousElementSibling.getAttribute('data-fingerprint'), fix: !!fix,
+    summary: fix && tx(fix.querySelector('.fix-summary')),
+    command: fix && tx(fix.querySelector('.fix-auto .fix-command pre')),
+    steps: fix ? Array.from(fix.querySelectorAll('li.fix-step')).map(function (li) {
+      var doc = dd(li, 'Documentation'), a = doc && doc.querySelector('a');
+      var rev = dd(li, 'Reversible');
+      return {n: tx(li.querySelector('.step-n')), kind: li.getAttribute('data-kind'),
+        text: tx(li.querySelector('.fix-text pre')), copy: !!li.querySelector('.fix-text button.copy'),
+        who: tx(dd(li, 'Who may run it')), breaks: tx(dd(li, 'May break')),
+        reversible: rev && tx(rev.firstChild), undo: tx(li.querySelector('.fix-undo pre')),
+        doc: a ? a.getAttribute('href') : tx(doc), rel: a && a.rel, target: a && a.target};
+    }) : []};
+});
+"""
+
+
+def _clipboard(driver):
+    """The clipboard's text, or None where the harness gives the page no clipboard permission."""
+    try:
+        driver.execute_cdp_cmd("Browser.grantPermissions",
+                               {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+        text = driver.execute_async_script(
+            "var done = arguments[0]; navigator.clipboard.readText().then(done, function () { done(null); });")
+    except Exception:  # noqa: BLE001 - no CDP or no permission: the test checks what it can without one
+        return None
+    return text
+
+
+def test_opening_a_fail_shows_how_to_fix_it_and_copy_copies_the_exact_text(page, latest_run):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    by_fp = {f["fingerprint"]: f for f in _findings(latest_run)}
+    page.execute_script("document.querySelectorAll('#findings-body tr.finding').forEach(r => r.click())")
+    shown = {p["fp"]: p for p in page.execute_script(READ_PLANS)}
+    assert len(shown) == len(by_fp)
+    fails = [fp for fp, f in by_fp.items() if f["status"] == "fail"]
+    assert fails and {fp for fp, p in shown.items() if p["fix"]} == set(fails), "a plan for each fail, none else"
+    for fp in fails:
+        plan, drawn = by_fp[fp]["remediation"], shown[fp]
+        assert drawn["summary"] == plan["summary"]
+        automatable = all(s["automatable"] for s in plan["steps"])
+        assert drawn["command"] == (f"dwdiag fix apply --finding {fp}" if automatable else None)
+        assert len(drawn["steps"]) == len(plan["steps"])
+        for n, (step, s) in enumerate(zip(drawn["steps"], plan["steps"]), 1):
+            # The texts exactly as written (multi-line statements kept), the shared strings put back.
+            assert step == {"n": f"{n}.", "kind": s["kind"], "text": s["text"], "copy": True, "who": s["who"],
+                            "breaks": s["breaks"], "reversible": {"yes": "Yes", "no": "No: a one-way change",
+                                                                  "partly": "Partly"}[s["reversible"]],
+                            "undo": s.get("undo"), "doc": s["doc"], "rel": "noopener noreferrer",
+                            "target": "_blank"}
+    assert any("\n" in s["text"] for fp in fails for s in by_fp[fp]["remediation"]["steps"])
+    assert any(shown[fp]["command"] for fp in fails) and not all(shown[fp]["command"] for fp in fails)
+
+    # Copy: the first automatable fail's step, then its fix apply command.
+    fp = next(fp for fp in fails if shown[fp]["command"])
+    detail = page.find_element("css selector", f"tr.finding[data-fingerprint='{fp}'] + tr.detail")
+    step_button = detail.find_element("css selector", "li.fix-step .fix-text button.copy")
+    command_button = detail.find_element("css selector", ".fix-auto button.copy")
+    assert step_button.text == command_button.text == "Copy"
+    before = _clipboard(page)
+    page.execute_script("arguments[0].scrollIntoView({block: 'center'})", step_button)
+    step_button.click()
+    expected = by_fp[fp]["remediation"]["steps"][0]["text"]
+    if before is None:  # no clipboard permission here: the text is in a <pre> the fallback selects
+        assert detail.find_element("css selector", "li.fix-step .fix-text pre").get_attribute("textContent") == expected
+    else:
+        WebDriverWait(page, 5).until(lambda d: _clipboard(d) == expected)
+        assert step_button.text == "Copied"
+        command_button.click()
+        WebDriverWait(page, 5).until(lambda d: _clipboard(d) == f"dwdiag fix apply --finding {fp}")
+    # Clicking a plan's button does not close the finding.
+    assert detail.is_displayed()
+    assert _severe(page) == []
 
 
 def _open_org(browser, tmp_path, **kwargs):

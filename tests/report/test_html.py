@@ -11,10 +11,20 @@ import pytest
 
 from dwdiag import catalog
 from dwdiag.cli import demo_snapshot
-from dwdiag.report.html import CSS, JS, content_security_policy, embed_json, iter_report_parts
+from dwdiag.remediation import plan as remediation_plan
+from dwdiag.report.html import CSS, JS, content_security_policy, embed_json, iter_report_parts, unshare
 from dwdiag.evaluate import evaluate
 from dwdiag.settings import Settings
 from tests.support.report import HOSTILE, hostile_result, page_data, parse
+
+
+def on_the_page(finding: dict) -> dict:
+    """A public finding as the page carries it: its plan's steps without their `call`."""
+    plan = finding.get("remediation")
+    if not plan:
+        return finding
+    steps = [{k: v for k, v in step.items() if k != "call"} for step in plan["steps"]]
+    return {**finding, "remediation": {**plan, "steps": steps}}
 
 
 def build_report(result, history=(), **kwargs) -> str:
@@ -35,7 +45,9 @@ def test_the_page_carries_the_run(demo_page):
     result, text = demo_page
     data = page_data(parse(text))
     assert data["run"]["run_id"] == result.run_id
-    assert data["findings"] == [f.public() for f in result.findings]
+    # Each fail with its plan, as the findings documents hold it (less the steps' calls, which their texts spell out).
+    assert unshare(data)["findings"] == [on_the_page(remediation_plan.public(f)) for f in result.findings]
+    assert [f for f in data["findings"] if f["status"] == "fail" and not f.get("remediation")] == []
     assert set(data["items"]) == set(catalog.ITEM_IDS)
     assert data["run"]["categories"] == [c.value for c in result.categories]
 

@@ -8,13 +8,21 @@ string could load nothing and run nothing. The run's data travels as JSON in a n
 The script and the stylesheet are package data, dwdiag/report/assets/report.js and report.css, read once
 through importlib.resources and inlined exactly as stored; their CSP hashes are taken from those same strings.
 The script builds every element with createElement and textContent, so tenant strings (object names, results,
-evidence, account display names and folders) never pass through an HTML parser; its only links are the catalog's
-https documentation pages.
+evidence, account display names and folders, remediation plans) never pass through an HTML parser; its only links
+are the catalog's https documentation pages and the plans' http(s) ones (rel="noopener noreferrer").
 
 An organization run (its summary's `accounts`) adds what a single-account page does not have: an overview of the
 accounts at the top, one row each (those not swept too, with why), and, when the findings span more than one
 account, an account filter and column. The script draws them from the data's `accounts` rows, which this module
 makes from the summary; a single-account run's data has no such key and its page is drawn as before.
+
+A `fail` finding carries its remediation plan (dwdiag.remediation), which the script shows, when the row is opened,
+as "How to fix": the summary, each step numbered with its kind, its exact text in a <pre> with a Copy button, who
+may run it, whether it can be undone (and how), what it may break, its documentation page (a link only when it is
+an http(s) URL) and the plan's note; when dwdiag may run every step, the `dwdiag fix apply` command too. Plan texts
+name tenant objects; like every other tenant string they are drawn with textContent. The page does not carry a
+step's `call` (its text already spells the call out), and the strings that repeat across the findings of one item
+(who, breaks, doc, undo, note) travel once: see SHARED.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from dwdiag import catalog
 from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult
 from dwdiag.models.summary import RunSummary
+from dwdiag.remediation import plan as remediation_plan
 
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 ASSETS = "dwdiag.report.assets"
@@ -104,7 +113,7 @@ PAGE = """<!DOCTYPE html>
     </table>
   </section>
 </main>
-<footer>Written by dwdiag. Click a finding to see the evidence behind it.</footer>
+<footer>Written by dwdiag. Click a finding to see the evidence behind it and, for a fail, how to fix it.</footer>
 <script type="application/json" id="report-data">@DATA@</script>
 <script>@JS@</script>
 </body>
@@ -140,7 +149,8 @@ def _category_order(value: str) -> int:
 def report_data(result: RunResult, history: Iterable[dict] = (), extra_findings: Iterable[dict] = (),
                 regions: Optional[list[str]] = None, categories: Optional[list[str]] = None) -> dict[str, Any]:
     """What the page shows. `extra_findings` are public findings of the same run written by other shards."""
-    return run_data(result.summary, itertools.chain((f.public() for f in result.findings), extra_findings),
+    return run_data(result.summary, itertools.chain((remediation_plan.public(f) for f in result.findings),
+                                                    extra_findings),
                     history, regions=regions, categories=categories or [c.value for c in result.categories])
 
 
@@ -160,6 +170,7 @@ def run_data(summary: RunSummary, findings: Iterable[dict], history: Iterable[di
         "categories": {c.value: c.title for c in Category},
         "items": {m.id: {"title": m.title, "doc_url": m.doc_url} for m in catalog.ITEMS},
         "history": list(history),
+        "shared": dict(SHARED),
         # Last, and made one at a time as the page is written: a large region has 100,000 of them.
         "findings": iter(findings),
     }
@@ -226,12 +237,95 @@ def account_rows(summary: RunSummary) -> list[dict[str, Any]]:
     return sorted(rows, key=worst_first)
 
 
+# The plan strings that repeat across findings (the same item's `who`, `breaks`, `doc` and `undo` of each step and
+# its `note`) are written once: the first time a string is met it is written out and numbered (0, 1, 2, ... in the
+# order met: the plan's fields, then each step's, in the order listed here); later the same string is written as
+# its number. The script undoes this before it draws anything (unshare() in report.js; `unshare` below is the same
+# in Python). At most `cap` strings are numbered, so the memory of a page being written stays bounded however many
+# findings it has; a string met when the table is full is written out every time.
+SHARED = {"plan": ["note"], "step": ["who", "breaks", "doc", "undo"], "cap": 4096}
+NOT_ON_THE_PAGE = ("call",)  # a step's structured call: its text spells it out
+
+
+class _Sharer:
+    """Writes the findings' plans with their repeated strings shared (SHARED); one per page."""
+
+    def __init__(self, shared: dict[str, Any]) -> None:
+        self.plan_fields, self.step_fields, self.cap = shared["plan"], shared["step"], shared["cap"]
+        self.numbers: dict[str, int] = {}
+
+    def _ref(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):  # only a shared string is ever a number on the page
+            value = json.dumps(value, default=str)
+        n = self.numbers.get(value)
+        if n is not None:
+            return n
+        if len(self.numbers) < self.cap:
+            self.numbers[value] = len(self.numbers)
+        return value
+
+    def finding(self, finding: Any) -> Any:
+        """The finding as the page carries it (a copy: the caller's dict is left alone)."""
+        plan = finding.get("remediation") if isinstance(finding, dict) else None
+        if not isinstance(plan, dict):
+            return finding
+        plan = dict(plan)
+        for key in self.plan_fields:
+            if key in plan:
+                plan[key] = self._ref(plan[key])
+        if isinstance(plan.get("steps"), list):
+            steps = []
+            for step in plan["steps"]:
+                if isinstance(step, dict):
+                    step = {k: v for k, v in step.items() if k not in NOT_ON_THE_PAGE}
+                    for key in self.step_fields:
+                        if key in step:
+                            step[key] = self._ref(step[key])
+                steps.append(step)
+            plan["steps"] = steps
+        return {**finding, "remediation": plan}
+
+
+def unshare(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's data with the shared strings put back (what report.js's unshare() does): each finding's plan
+    as written out, less its steps' `call`. For tests and readers of the page's data."""
+    shared = data.get("shared")
+    if not shared:
+        return data
+    seen: list[str] = []
+
+    def take(obj: dict, key: str) -> None:
+        if key not in obj:
+            return
+        value = obj[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            obj[key] = seen[value] if 0 <= value < len(seen) else ""
+        elif isinstance(value, str) and len(seen) < shared["cap"]:
+            seen.append(value)
+
+    data = json.loads(json.dumps(data))
+    for finding in data.get("findings", []):
+        plan = finding.get("remediation") if isinstance(finding, dict) else None
+        if not isinstance(plan, dict):
+            continue
+        for key in shared["plan"]:
+            take(plan, key)
+        for step in plan.get("steps") if isinstance(plan.get("steps"), list) else []:
+            if isinstance(step, dict):
+                for key in shared["step"]:
+                    take(step, key)
+    return data
+
+
 def _embed_streaming(data: dict[str, Any]) -> Iterator[str]:
-    """embed_json(data), with its findings embedded one at a time."""
+    """embed_json(data), with its findings embedded one at a time (their plans' repeated strings shared)."""
     head = {k: v for k, v in data.items() if k != "findings"}
+    sharer = _Sharer(data["shared"]) if data.get("shared") else None
     yield embed_json(head)[:-1] + ("," if head else "") + '"findings":['
     for n, finding in enumerate(data.get("findings", ())):
-        yield ("," if n else "") + embed_json(finding)
+        yield ("," if n else "") + embed_json(sharer.finding(finding) if sharer else finding)
     yield "]}"
 
 

@@ -9,6 +9,9 @@
   var RISK_ORDER = {high: 0, medium: 1, low: 2};
   var NO_WORKSPACE = "\u0001none";
   var SVG = "http://www.w3.org/2000/svg";
+  var KIND_LABEL = {sql: "SQL", api: "API call", console: "Console"};
+  var REVERSIBLE_LABEL = {yes: "Yes", no: "No: a one-way change", partly: "Partly"};
+  unshare();
   var findings = DATA.findings.slice();
   // An organization run: one overview row per account (DATA.accounts, absent for a single account), and an
   // account filter and column when the findings span more than one account.
@@ -18,6 +21,28 @@
   var FINDING_ACCOUNTS = uniq("account_id");
   var MULTI = FINDING_ACCOUNTS.length > 1;
   var COLUMNS = MULTI ? 9 : 8;
+
+  // The plans' strings that repeat across findings travel once (dwdiag.report.html SHARED): a number in one of
+  // the shared fields is the string met with that number earlier, in the order the findings were written.
+  function unshare() {
+    var shared = DATA.shared;
+    if (!shared) { return; }
+    var seen = [];
+    var take = function (o, k) {
+      if (!own(o, k)) { return; }
+      var v = o[k];
+      if (typeof v === "number") { o[k] = seen[v] === undefined ? "" : seen[v]; }
+      else if (typeof v === "string" && seen.length < shared.cap) { seen.push(v); }
+    };
+    DATA.findings.forEach(function (f) {
+      var plan = f && f.remediation;
+      if (!isObject(plan)) { return; }
+      shared.plan.forEach(function (k) { take(plan, k); });
+      (Array.isArray(plan.steps) ? plan.steps : []).forEach(function (step) {
+        if (isObject(step)) { shared.step.forEach(function (k) { take(step, k); }); }
+      });
+    });
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -306,6 +331,110 @@
     return td;
   }
 
+  // Copy `text` to the clipboard; where the clipboard cannot be written (no permission, an old browser), select
+  // the text shown in `shown` so that Ctrl+C copies it.
+  function copyButton(text, shown, what) {
+    var b = el("button", "copy", "Copy");
+    b.type = "button";
+    b.title = "Copy " + what;
+    var said = function (msg) {
+      b.textContent = msg;
+      setTimeout(function () { b.textContent = "Copy"; }, 2000);
+    };
+    var select = function () {
+      var range = document.createRange();
+      range.selectNodeContents(shown);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      said(copied ? "Copied" : "Selected: press Ctrl+C");
+    };
+    b.addEventListener("click", function (ev) {
+      ev.stopPropagation();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { said("Copied"); }, select);
+      } else {
+        select();
+      }
+    });
+    return b;
+  }
+
+  function code(cls, text, what) {
+    var box = el("div", "code " + cls);
+    var pre = el("pre", null, text);
+    box.appendChild(pre);
+    box.appendChild(copyButton(text, pre, what));
+    return box;
+  }
+
+  function own(o, k) { return typeof k === "string" && Object.prototype.hasOwnProperty.call(o, k); }
+  function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
+
+  function fixSection(f) {
+    var plan = f.remediation;
+    var steps = (Array.isArray(plan.steps) ? plan.steps : []).filter(isObject);
+    var box = el("section", "fix");
+    box.appendChild(el("h3", null, "How to fix"));
+    if (plan.summary) { box.appendChild(el("p", "fix-summary", plan.summary)); }
+    if (steps.length && steps.every(function (s) { return s.automatable === true; })) {
+      var auto = el("div", "fix-auto");
+      auto.appendChild(el("span", "pill auto", "dwdiag fix apply can run this"));
+      auto.appendChild(code("fix-command", "dwdiag fix apply --finding " + String(f.fingerprint), "the command"));
+      box.appendChild(auto);
+    }
+    var list = el("ol", "fix-steps");
+    steps.forEach(function (s, i) {
+      var known = own(KIND_LABEL, s.kind);
+      var text = s.text === null || s.text === undefined ? "" : String(s.text);
+      var li = el("li", "fix-step");
+      li.setAttribute("data-kind", known ? s.kind : "");
+      var head = el("div", "step-head");
+      head.appendChild(el("span", "step-n", (i + 1) + "."));
+      head.appendChild(el("span", "pill kind" + (known ? " kind-" + s.kind : ""), known ? KIND_LABEL[s.kind] : s.kind));
+      if (s.automatable === true) { head.appendChild(el("span", "pill auto", "automatable")); }
+      li.appendChild(head);
+      li.appendChild(code("fix-text", text, "step " + (i + 1)));
+      var dl = el("dl");
+      var add = function (k, v) {
+        if (v === null || v === undefined || v === "") { return null; }
+        dl.appendChild(el("dt", null, k));
+        var node = v instanceof Node;
+        var dd = el("dd", null, node ? null : v);
+        if (node) { dd.appendChild(v); }
+        dl.appendChild(dd);
+        return dd;
+      };
+      add("Who may run it", s.who);
+      var rev = add("Reversible", own(REVERSIBLE_LABEL, s.reversible) ? REVERSIBLE_LABEL[s.reversible] : s.reversible);
+      if (s.undo) {
+        var undo = el("div", "undo", "Undo:");
+        undo.appendChild(code("fix-undo", String(s.undo), "the undo of step " + (i + 1)));
+        if (rev) { rev.appendChild(undo); } else { add("Undo", undo); }
+      }
+      add("May break", s.breaks);
+      if (s.doc !== null && s.doc !== undefined && s.doc !== "") {
+        var doc = String(s.doc);
+        if (/^https?:\/\//i.test(doc)) {
+          var a = el("a", "doc", doc);
+          a.href = doc;
+          a.target = "_blank";
+          a.rel = "noopener noreferrer";
+          add("Documentation", a);
+        } else {
+          add("Documentation", doc);
+        }
+      }
+      li.appendChild(dl);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    if (plan.note) { box.appendChild(el("p", "fix-note", "Note: " + plan.note)); }
+    return box;
+  }
+
   function detailRow(f) {
     var tr = el("tr", "detail");
     var td = el("td");
@@ -325,7 +454,8 @@
     if (f.regression) { add("Regression", "passed in the previous run"); }
     if (f.waiver) { add("Waiver", f.waiver.reason + " (owner " + f.waiver.owner + ", expires " + f.waiver.expires + ")"); }
     td.appendChild(dl);
-    td.appendChild(el("div", null, "Evidence"));
+    if (f.status === "fail" && isObject(f.remediation)) { td.appendChild(fixSection(f)); }
+    td.appendChild(el("div", "evidence-title", "Evidence"));
     td.appendChild(el("pre", "evidence", JSON.stringify(f.evidence, null, 2)));
     tr.appendChild(td);
     return tr;
