@@ -87,7 +87,7 @@ def plans(findings: list[Finding], settings: Settings) -> list[tuple[Finding, Re
 
 def remediation_credentials(settings: Settings) -> Credentials:
     key, secret = settings.remediation_access_key_id, settings.remediation_access_key_secret
-    if key is None or secret is None:
+    if key is None or secret is None or not key.get_secret_value() or not secret.get_secret_value():
         raise UserError("dwdiag fix apply needs credentials of the remediation policy in "
                         "DWDIAG_REMEDIATION_ACCESS_KEY_ID and DWDIAG_REMEDIATION_ACCESS_KEY_SECRET "
                         "(`scripts/deploy policy --remediation` prints that policy); the scanner's read-only "
