@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 from dwdiag import pipeline
 from dwdiag.alert.deliver import Send, deliver_organization, robots_for
 from dwdiag.clients import ClientError
+from dwdiag.errors import UserError
 from dwdiag.collectors.accounts import Accounts, Member, member_credentials, refused, resolve_accounts
 from dwdiag.models.common import CallError
 from dwdiag.models.findings import Category
@@ -89,13 +90,25 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
         assert isinstance(result, RunResult)  # not resumable here: it runs to its end
         return result
 
+    def guarded(member: Member) -> RunResult | str:
+        try:
+            return one(member)
+        except Exception as exc:  # noqa: BLE001 - its part recorded why (pipeline.run); the others go on
+            log.exception("account %s: its part of run %s failed", member.account_id, run_id)
+            return f"account {member.account_id}: its part failed ({type(exc).__name__}); see its record"
+
+    # The largest accounts first (by the last run's plan of their pieces), when there are more than run at once.
+    order = list(dict.fromkeys(p.member for p in plan(store, accounts, regions, categories[0].value)))
     with ThreadPoolExecutor(max_workers=min(len(accounts.members), MAX_ACCOUNTS_AT_ONCE),
                             thread_name_prefix="dwdiag-account") as pool:
-        results = list(pool.map(one, accounts.members))
+        results = list(pool.map(guarded, order))
     if store is not None and alert and send is not None:  # every part is done: the digest goes out once
         outcome = deliver_organization(store, layout.run_prefix(run_id), settings, send)
         log.info("the organization's digest of run %s: %s", run_id, outcome)
-    return whole(results, accounts)
+    done = [r for r in results if isinstance(r, RunResult)]
+    if not done:
+        raise UserError(f"no account of run {run_id} could be swept: {'; '.join(map(str, results))}")
+    return whole(done, accounts, [r for r in results if isinstance(r, str)])
 
 
 def known(accounts: Accounts) -> dict[str, dict[str, str]]:
@@ -104,9 +117,10 @@ def known(accounts: Accounts) -> dict[str, dict[str, str]]:
     return {**{m.account_id: m.about() for m in accounts.members}, **accounts.left_out}
 
 
-def whole(results: list[RunResult], accounts: Accounts) -> RunResult:
-    """The accounts' results as one run: every finding, one summary."""
+def whole(results: list[RunResult], accounts: Accounts, failed: Sequence[str] = ()) -> RunResult:
+    """The accounts' results as one run: every finding, one summary (with the parts that failed)."""
     summary = RunSummary.combine([r.summary for r in results], shards=None, organization=True)
+    summary.problems += list(failed)
     for account, about in known(accounts).items():
         summary.accounts[account] = {**about, **summary.accounts.get(account, {})}
     summary.accounts = dict(sorted(summary.accounts.items()))

@@ -11,6 +11,7 @@ from typing import Iterator
 
 import pytest
 
+from dwdiag import organization
 from dwdiag.clients.assume import AssumedRole, role_arn
 from dwdiag.models.findings import Category, Status
 from dwdiag.settings import Settings
@@ -115,3 +116,17 @@ def test_the_session_is_renewed_before_it_expires(org):
     second = role.get_credentials()
     assert role.renewals == 1 and second.get_access_key_id() != first.get_access_key_id()
     assert first.get_access_key_secret() in role.secrets() and second.get_security_token() in role.secrets()
+
+
+def test_one_account_whose_part_fails_leaves_the_others_swept_and_says_so(org, monkeypatch):
+    real = organization.pipeline.run
+
+    def failing(settings, **kw):
+        if kw.get("account") == PROD:
+            raise OSError("the store went away")
+        return real(settings, **kw)
+
+    monkeypatch.setattr(organization.pipeline, "run", failing)
+    _, result = run_org(org)
+    assert PROD not in {f.account_id for f in result.findings} and {MGMT, ANALYTICS} <= {f.account_id for f in result.findings}
+    assert any(p.startswith(f"account {PROD}: its part failed (OSError)") for p in result.summary.problems)
