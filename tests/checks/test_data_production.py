@@ -1024,3 +1024,12 @@ def test_demo_snapshot_data_production(demo):
     assert got[("deploy_separation", "10003/700000000000003")] == "fail"
     assert got[("deploy_separation", "10003/700000000000002")] == "error"
     assert "bug in dwdiag" not in text
+
+
+def test_an_unread_login_profile_leaves_a_logon_a_fail_and_says_so():
+    ident = {**identity(events=[signin("e1", ago(2), "sched_bot")]),
+             "login_profile_error": call_error("GetLoginProfile", product="ram", **THROTTLED)}
+    o = only(login_run(ident))
+    assert o.status.value == "fail" and "could not be read (GetLoginProfile failed" in o.result
+    quiet = only(login_run({**identity(name="etl_runner"), "login_profile_error": ident["login_profile_error"]}))
+    assert quiet.status.value == "pass", "no logon in the window: the profile was never needed"

@@ -101,6 +101,9 @@ APIS: list[Api] = [
     Api("ram", "ram", RAM, "GetUser", "data_production", "none", {
         "missing_fields": _dump({"RequestId": "fault-r"}),
         "wrong_types": _dump({"RequestId": "fault-r", "User": {"UserId": {"id": 1}, "LastLoginDate": 20261127}})}),
+    Api("ram", "ram", RAM, "GetLoginProfile", "data_production", "none", {
+        "missing_fields": _dump({"RequestId": "fault-r"}),
+        "wrong_types": _dump({"RequestId": "fault-r", "LoginProfile": "yes"})}),
 ]
 
 

@@ -78,8 +78,10 @@ def _identity(uid: str, used_by: list[str], ident, ev: DataProductionEvidence, s
     if logins or (last and last >= start):
         seen = (f"{len(logins)} console sign-in(s), the latest on {logins[0].event_time:%Y-%m-%d}" if logins
                 else f"a console logon on {last:%Y-%m-%d} (RAM LastLoginDate)")
+        unread = (f" Whether it can still log on could not be read ({ident.login_profile_error.operation} "
+                  f"failed: {ident.login_profile_error.code})." if ident.login_profile_error else "")
         return Outcome(FAIL, obj, f"{name} logged on interactively within {settings.login_lookback_days} days: "
-                       f"{seen}.", evidence)
+                       f"{seen}.{unread}", evidence)
     problem = _missing(ident, settings.signin_regions)
     if problem:
         return Outcome(ERROR, obj, f"Logons of {name} could not be ruled out: {problem}.", evidence)
