@@ -15,8 +15,7 @@ import pytest
 from dwdiag import catalog
 from dwdiag.report import iter_report_parts, iter_run_report_parts
 from tests.report.organization import ANALYTICS, NEW, PROD, SANDBOX, org_run
-from tests.report.test_remediation_view import hostile_plan
-from tests.support.report import HOSTILE, hostile_result, open_page
+from tests.support.report import HOSTILE, hostile_plan, hostile_result, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real Chromium, when installed
 

@@ -10,13 +10,12 @@ import pytest
 
 from dwdiag.cli import demo_snapshot
 from dwdiag.evaluate import evaluate
-from dwdiag.models.remediation import Remediation, Step
 from dwdiag.remediation import plan as remediation_plan
 from dwdiag.report import iter_run_report_parts
 from dwdiag.report import html as report_html
 from dwdiag.report.html import JS, SHARED, embed_json, iter_report_parts, unshare
 from dwdiag.settings import Settings
-from tests.support.report import HOSTILE, hostile_result, page_data, parse
+from tests.support.report import HOSTILE, hostile_plan, hostile_result, page_data, parse
 
 STEP_FIELDS = ("kind", "text", "who", "reversible", "undo", "breaks", "doc", "automatable")
 
@@ -104,12 +103,6 @@ def test_the_page_draws_a_plan_only_for_a_fail():
     assert 'f.status === "fail" && isObject(f.remediation)' in JS
     assert "navigator.clipboard.writeText" in JS and "selectNodeContents" in JS, "Copy, else select the text"
     assert 'rel = "noopener noreferrer"' in JS and "/^https?:\\/\\//i.test(doc)" in JS, "only http(s) docs link"
-
-
-def hostile_plan(name: str) -> Remediation:
-    return Remediation(summary=f"Fix {name}.", note=f"note {name}", steps=[Step(
-        kind="console", text=f"Console > Projects > {name}\nthen Save </script>", who=f"owner of {name}",
-        reversible="no", breaks=f"jobs of {name}", doc=f"javascript:alert('{name}')")])
 
 
 def test_hostile_plan_texts_stay_data():

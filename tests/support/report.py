@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from dwdiag.models.findings import Category, Finding, RiskLevel, Status, fingerprint
+from dwdiag.models.remediation import Remediation, Step
 from dwdiag.models.run import RunResult
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
@@ -78,3 +79,10 @@ def open_page(driver, path: Path) -> None:
     driver.get_log("performance")
     driver.get(path.resolve().as_uri())
     WebDriverWait(driver, 10).until(lambda d: d.find_element("tag name", "body").get_attribute("data-ready") == "1")
+
+
+def hostile_plan(name: str) -> Remediation:
+    """A plan whose every text carries `name` (a hostile string), and a doc that is no http(s) URL."""
+    return Remediation(summary=f"Fix {name}.", note=f"note {name}", steps=[Step(
+        kind="console", text=f"Console > Projects > {name}\nthen Save </script>", who=f"owner of {name}",
+        reversible="no", breaks=f"jobs of {name}", doc=f"javascript:alert('{name}')")])
