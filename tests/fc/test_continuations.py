@@ -4,29 +4,17 @@ publishes what one unbounded run would; limits end what is left as errors; an op
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 import dwdiag.fc.run as fc_run
 from dwdiag import pipeline
 from tests.support.cloud import context, load_handler, timer_event
+from tests.support.tenant import Budget
 
 ACCOUNT = "1234567890123456"  # the demo tenant's account (its world's account_id)
 
 FUNCTION = "dwdiag-data-production"
-
-
-class Budget:
-    """Lets `n` new items start in a piece, then stops it (a deadline at a known point)."""
-
-    def __init__(self, n: int) -> None:
-        self.left, self.lock = n, threading.Lock()
-
-    def __call__(self) -> bool:
-        with self.lock:
-            self.left -= 1
-            return self.left < 0
 
 
 @pytest.fixture

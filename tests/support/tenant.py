@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from importlib import resources
 from typing import Iterator, Optional
 
@@ -96,3 +97,16 @@ def canary_world() -> dict:
         {"actions": ["DescribeTrails"], "kind": "error", "status": 503, "code": "ServiceUnavailable"},
     ])
     return world
+
+
+class Budget:
+    """A resumable run's `stop`: lets `n` new items start, then says stop (as the deadline does, but at a
+    known point)."""
+
+    def __init__(self, n: int) -> None:
+        self.left, self.lock = n, threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            self.left -= 1
+            return self.left < 0

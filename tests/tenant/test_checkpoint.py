@@ -3,7 +3,6 @@ findings as one unbounded sweep, nothing collected fetched twice, and what a lim
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from dwdiag.clients.retry import RetryPolicy
@@ -17,21 +16,10 @@ from dwdiag.store import LocalStore
 from dwdiag.sweep import Sweep, collect
 from tests.support.paths import WORLD_NOW
 from tests.support.tenant import statuses, sweep
+from tests.support.tenant import Budget
 
 RUN = "runs/2026-11-28/20261128T020000Z-c0ffee"
 ALL = list(Category)
-
-
-class Budget:
-    """Lets `n` new items start, then says stop (as the deadline does, but at a known point)."""
-
-    def __init__(self, n: int) -> None:
-        self.left, self.lock = n, threading.Lock()
-
-    def __call__(self) -> bool:
-        with self.lock:
-            self.left -= 1
-            return self.left < 0
 
 
 def _piece(emu, store, stop=None, limit=None):
