@@ -14,12 +14,17 @@ pytestmark = pytest.mark.slow  # a generated tenant swept three times
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_quick_bench_writes_a_complete_report(tmp_path):
+def bench(tmp_path: Path, *args: str) -> dict:
+    """`scripts/bench ARGS --out FILE` run to its end; its JSON report."""
     out = tmp_path / "report.json"
-    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--quick", "--baseline", "--out", str(out)], cwd=ROOT,
+    proc = subprocess.run([str(ROOT / "scripts" / "bench"), *args, "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_quick_bench_writes_a_complete_report(tmp_path):
+    report = bench(tmp_path, "--quick", "--baseline")
     for key in ("sizes", "world_counts", "quota_lower_bound_s", "minimum_calls", "first", "second", "ratios",
                 "baseline_peer", "cold_start"):
         assert key in report
@@ -38,11 +43,7 @@ def test_quick_bench_writes_a_complete_report(tmp_path):
 
 
 def test_quick_bench_on_the_fc_runtime_reports_invocations_and_equality(tmp_path):
-    out = tmp_path / "fc.json"
-    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--fc", "--quick", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--fc", "--quick")
     fc = report["fc"]
     assert set(fc["by_category"]) == {"computing_storage", "data_transmission", "data_production", "platform_config"}
     assert fc["invocations"] == sum(c["invocations"] for c in fc["by_category"].values()) >= 4
@@ -55,11 +56,7 @@ def test_quick_bench_on_the_fc_runtime_reports_invocations_and_equality(tmp_path
 
 
 def test_quick_organization_bench_runs_every_account_side_by_side(tmp_path):
-    out = tmp_path / "org.json"
-    proc = subprocess.run([str(ROOT / "scripts" / "bench"), "--fc", "--organization", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(out.read_text())
+    report = bench(tmp_path, "--fc", "--organization", "--quick")
     for key in ("category", "accounts", "sizes", "quotas", "quota_lower_bound_s", "fc", "wall_s",
                 "wall_vs_largest_bound", "wall_vs_sum_of_bounds"):
         assert key in report
