@@ -116,3 +116,25 @@ def test_a_damaged_workspace_item_ends_as_an_error_for_that_workspace_only(emu, 
     # listed now (its `10001/*` error above stands for them).
     assert {k: v for k, v in before.items() if k in now} == now
     assert {k[0] for k in before.keys() - now.keys()} <= {"schedule_identity_login"}
+
+
+def test_a_piece_starts_no_item_it_cannot_finish_before_its_deadline(emu, tmp_path):
+    """With no reserve at all (`stop` never says stop), a piece still fetches nothing twice: it starts an item
+    only while one and a half times the longest of its kind fits before the deadline."""
+    reference = statuses(sweep(emu))
+    emu.clear_requests()
+    for action in ("ListProjectMembers", "ListDeploymentPackages", "ListPipelineRuns"):  # a workspace: 1.5 s
+        emu.add_fault(actions=[action], kind="latency", latency_ms=500)
+    store, pieces, got = LocalStore(tmp_path), 0, None
+    while got is None or got.snapshot is None:
+        settings = Settings(regions=list(emu.endpoints), deadline_seconds=2.5, workers=2)
+        fresh = Sweep(settings, DEMO_CREDENTIALS, endpoints_for(emu),
+                      retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.001, max_attempts=3))
+        got = collect(fresh, regions=list(emu.endpoints), categories=ALL, now=WORLD_NOW, cache_store=store,
+                      checkpoints=lambda region: Checkpoint(store, checkpoint_prefix(RUN, region, ALL)),
+                      stop=lambda: False)
+        pieces += 1
+        assert pieces < 60, "a piece must make progress"
+    assert pieces > 1, "the deadline cut the sweep"
+    assert statuses(evaluate(got.snapshot, Settings())) == reference
+    assert [k for k, n in _fetched(emu).items() if n > 1] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -97,6 +98,9 @@ def collect_region(ctx: RegionContext, categories: list[Category], sizes: Option
         return _Region(ctx, set(categories), checkpoint, limit, Executors(stack, sizes, ctx.region, executors)).run()
 
 
+ITEM_MARGIN = 1.5  # a new item starts only if this many times the longest of its kind fits before the deadline
+
+
 class _Region:
     """One region's collection, item by item (see collectors/checkpoint.py for what an item is)."""
 
@@ -106,6 +110,7 @@ class _Region:
         self.left: dict[str, int] = {}
         self.plan: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._longest: dict[str, float] = {}  # per kind of item, the longest one has taken so far (seconds)
 
     # --- the region's lists ----------------------------------------------------------------------
 
@@ -128,9 +133,23 @@ class _Region:
         with self._lock:
             self.left[what] = self.left.get(what, 0) + n
 
-    def skip(self) -> bool:
-        """Whether a new item must not start: the run stops here and a continuation does the rest."""
-        return self.cp is not None and self.ctx.out_of_time()
+    def skip(self, kind: str) -> bool:
+        """Whether a new item of a kind must not start, since the run stops here and a continuation does the
+        rest: once `ctx.stop()` says so, or when what is left before the deadline is less than one and a half
+        times the longest item of the kind so far. The reserve is a fixed time, while how long an item takes
+        depends on the quota it waits for, so a started item must also be likely to end in time: one that
+        runs into the deadline is not kept, and its calls are made again."""
+        if self.cp is None:
+            return False
+        if self.ctx.out_of_time():
+            return True
+        left = self.ctx.session.retry.remaining()
+        return left is not None and left < ITEM_MARGIN * self._longest.get(kind, 0.0)
+
+    def _took(self, kind: str, started: float) -> None:
+        took = time.monotonic() - started
+        with self._lock:
+            self._longest[kind] = max(self._longest.get(kind, 0.0), took)
 
     # --- the whole region --------------------------------------------------------------------------
 
@@ -204,9 +223,11 @@ class _Region:
             if doc is not None:
                 got.lists.update({row.name: _loaded_list(row, doc.get(row.name)) for row in rows})
                 return True
-        if self.limit is not None or self.skip():
+        if self.limit is not None or self.skip(COMPUTE):
             return False
+        started = time.monotonic()
         gather(self.ctx, got, rows)
+        self._took(COMPUTE, started)
         if self.cp is not None:
             self.cp.save(COMPUTE, ws.id, {row.name: _dumped_list(got.lists.get(row.name)) for row in rows})
         return True
@@ -217,9 +238,11 @@ class _Region:
         started = first.result()  # submitted earlier to the same queue, so it is running or done: no deadlock
         if self.limit is not None:
             return self.placeholder(got.workspace)
-        if not started or self.skip():
+        if not started or self.skip(WORKSPACE):
             return None
+        began = time.monotonic()
         gather(self.ctx, got, rows)
+        self._took(WORKSPACE, began)
         models = {category: got.evidence(category) for category in WORKSPACE_MODELS if category in self.chosen}
         got.keep_first_pass_only()  # the identity lookups may still read it; everything else is in `models`
         if self.cp is not None and not self.cp.save(WORKSPACE, got.workspace.id, {
@@ -300,9 +323,11 @@ class _Region:
                 return IdentityEvidence.model_validate(doc)
         if self.limit is not None:
             return IdentityEvidence(user_id=uid, user=user, signin_errors=[self.limit])
-        if self.skip():
+        if self.skip(IDENTITY):
             return None
+        started = time.monotonic()
         ident = identities.identity(self.ctx, uid, user)
+        self._took(IDENTITY, started)
         if self.cp is not None and not self.cp.save(IDENTITY, uid, ident.model_dump(mode="json", exclude_none=True)):
             return None
         return ident
@@ -324,9 +349,11 @@ class _Region:
                 return pack(MaxComputeProject.model_validate(doc))
         if self.limit is not None:
             return pack(MaxComputeProject(name=name, error=self.limit))
-        if self.skip():
+        if self.skip(PROJECT):
             return None
+        started = time.monotonic()
         project = _maxcompute_project_evidence(self.ctx, name)
+        self._took(PROJECT, started)
         if self.cp is not None and not self.cp.save(PROJECT, name, project.model_dump(mode="json", by_alias=True,
                                                                                      exclude_none=True)):
             return None
