@@ -23,8 +23,6 @@ RUN_ID = "20261128T010000Z-f4n0ut"
 STARTED = datetime(2026, 11, 28, 1, 0, 5, tzinfo=timezone.utc)
 FINISHED = datetime(2026, 11, 28, 1, 9, 0, tzinfo=timezone.utc)
 REGIONS = ["cn-hangzhou", "ap-southeast-1"]
-ACCOUNT = "1234567890123456"  # the demo snapshot's account: each part's place is <account>/<region>
-PLACES = [layout.place(ACCOUNT, r) for r in REGIONS]
 RUN_LEVEL = ("summary.json", "findings.ocsf.json", "findings.csv", "report.html")
 
 
@@ -86,13 +84,13 @@ def test_two_parts_finishing_in_the_same_instant_leave_what_a_sequential_finish_
     # found the run complete) before either writes a run-level document.
     lead = lambda key: key.startswith(f"{prefix}/parts/data_production/")  # noqa: E731
     gated = Gated(raced, 2, after=lead, before=lambda key: key.rsplit("/", 1)[-1] in RUN_LEVEL)
-    shards.expect(raced, RUN_ID, "data_production", PLACES)
+    shards.expect(raced, RUN_ID, "data_production", REGIONS)
     in_threads(*(lambda r=r: write_and_alert(gated, r, Settings(), shard=True) for r in (one, two)))
 
     derived = [(who, key) for who, key in gated.writes if key == f"{prefix}/summary.json"]
     assert len({who for who, _ in derived}) == 2, "both parts found the run complete and derived it"
 
-    shards.expect(sequential, RUN_ID, "data_production", PLACES)
+    shards.expect(sequential, RUN_ID, "data_production", REGIONS)
     for r in (part(snapshot, REGIONS[0]), part(snapshot, REGIONS[1])):
         write_and_alert(sequential, r, Settings(), shard=True)
     got, want = everything(raced), everything(sequential)
@@ -107,7 +105,7 @@ def test_two_parts_finishing_in_the_same_instant_leave_what_a_sequential_finish_
 
     summary = raced.read(f"{prefix}/summary.json")
     assert summary["regions"] == sorted(REGIONS) and summary["findings"] == len(one.findings) + len(two.findings)
-    assert summary["shards"] == {"expected": sorted(PLACES), "finished": sorted(PLACES), "missing": []}
+    assert summary["shards"] == {"expected": sorted(REGIONS), "finished": sorted(REGIONS), "missing": []}
     entry = raced.read(layout.history_entry(RUN_ID))
     assert entry["by_status"] == {k: one.summary.totals.by_status[k] + two.summary.totals.by_status[k]
                                   for k in one.summary.totals.by_status}
@@ -119,12 +117,12 @@ def test_two_parts_finishing_in_the_same_instant_leave_what_a_sequential_finish_
 def test_a_part_that_finds_the_run_incomplete_writes_nothing_run_level(tmp_path, snapshot):
     store = LocalStore(tmp_path)
     one = part(snapshot, REGIONS[0])
-    shards.expect(store, RUN_ID, "data_production", PLACES)
+    shards.expect(store, RUN_ID, "data_production", REGIONS)
     written = write_run(store, one, shard=True)
     assert not [k for k in written if k.rsplit("/", 1)[-1] in RUN_LEVEL or k.startswith("history/")
                 or k == layout.LATEST_REPORT]
     assert shards.status(store, RUN_ID, "data_production") == {
-        "expected": sorted(PLACES), "finished": [PLACES[0]], "missing": [PLACES[1]]}
+        "expected": sorted(REGIONS), "finished": ["cn-hangzhou"], "missing": ["ap-southeast-1"]}
 
 
 def test_a_deriver_reads_the_parts_again_and_derives_again_when_a_part_recorded_itself_anew(tmp_path, snapshot):
@@ -134,7 +132,7 @@ def test_a_deriver_reads_the_parts_again_and_derives_again_when_a_part_recorded_
     store = LocalStore(tmp_path)
     one, two = (part(snapshot, r) for r in REGIONS)
     prefix = prefix_of(one)
-    shards.expect(store, RUN_ID, "data_production", PLACES)
+    shards.expect(store, RUN_ID, "data_production", REGIONS)
     write_run(store, two, shard=True)
     retried = part(snapshot, REGIONS[1])
     retried.summary.problems.append("the retry's own words")
@@ -171,13 +169,13 @@ def test_a_failed_part_leaves_a_summary_that_says_so_and_nothing_else_run_level(
     store = LocalStore(tmp_path)
     one, two = (part(snapshot, r) for r in REGIONS)
     prefix = prefix_of(one)
-    shards.expect(store, RUN_ID, "data_production", PLACES)
+    shards.expect(store, RUN_ID, "data_production", REGIONS)
     write_run(store, one, shard=True)
     two.summary.problems.append("the run failed before it was fully written: StoreError")
     record_failure(store, two, expect=False)
     summary = store.read(f"{prefix}/summary.json")
     assert "ap-southeast-1: the run failed before it was fully written: StoreError" in summary["problems"]
-    assert summary["shards"]["failed"] == [PLACES[1]]
+    assert summary["shards"]["failed"] == ["ap-southeast-1"]
     assert not store.exists(f"{prefix}/report.html") and not store.exists(layout.history_entry(RUN_ID))
     write_run(store, part(snapshot, REGIONS[1]), shard=True)  # FC's retry of the failed part
     assert store.exists(f"{prefix}/report.html") and store.exists(layout.history_entry(RUN_ID))

@@ -36,7 +36,7 @@ def test_resolved_once_then_silence(demo, tmp_path):
     assert second.summary.changes["resolved"] == 1 and second.summary.changes["new"] == 0
     assert len(sent) == 1 and "1 resolved" in sent[0]["markdown"]["title"]
     third, sent = run(demo, store, max_admins=10, day=2)
-    assert third.summary.changes["resolved"] == 0 and sent == [] and third.summary.alerts[f"{demo.account_id}/cn-hangzhou"] == "unchanged"
+    assert third.summary.changes["resolved"] == 0 and sent == [] and third.summary.alerts["cn-hangzhou"] == "unchanged"
 
 
 def test_a_run_that_fails_before_its_findings_still_says_why_in_its_summary(demo, tmp_path, monkeypatch):
@@ -63,28 +63,25 @@ def test_a_run_that_fails_while_it_is_written_says_so_and_moves_no_latest_pointe
     run = next(tmp_path.glob("runs/*/20261128T010000Z-broken"))
     summary = json.loads((run / "summary.json").read_text())
     assert summary["problems"] == ["the run failed before it was fully written: OSError"]
-    assert summary["findings"] > 0 and (run / demo.account_id / "cn-hangzhou" / "data_production" / "findings.json").is_file()
-    assert json.loads((run / "parts" / "data_production" / demo.account_id / "cn-hangzhou.json").read_text())["finished"] is False
+    assert summary["findings"] > 0 and (run / "cn-hangzhou" / "data_production" / "findings.json").is_file()
+    assert json.loads((run / "parts" / "data_production" / "cn-hangzhou.json").read_text())["finished"] is False
     assert not list(tmp_path.glob("latest/*")) and not (run / "report.html").exists()
 
 
-def test_a_store_written_before_accounts_is_read_as_the_run_before(demo, tmp_path):
-    """An older version wrote latest/<region>/: the credentials' own account's next run compares with it
-    (nothing new is announced), then writes under its account; an organization run never reads it."""
+def test_a_single_account_keeps_the_region_layout_and_an_organization_places_each_account_apart(demo, tmp_path):
+    """spec/architecture.md's layout (`latest/<region>/`) holds for a run of the credentials' own account;
+    an organization run (DWDIAG_ACCOUNTS) writes `<account>/<region>` and never reads the other as its own."""
     store = LocalStore(tmp_path)
-    old = evaluate(demo.model_copy(update={"account_id": None}), Settings(), categories=ONLY,
-                   regions=["cn-hangzhou"], started_at=demo.collected_at)
-    write_and_alert(store, old, Settings())
-    assert (tmp_path / "latest" / "cn-hangzhou" / "data_production.json").is_file(), "the old layout"
-
-    now, sent = run(demo, store, max_admins=3, day=1)
-    assert now.summary.changes["new"] == 0 and now.summary.changes["existing"] > 0 and sent == []
-    assert (tmp_path / "latest" / demo.account_id / "cn-hangzhou" / "data_production.json").is_file()
+    first, _ = run(demo, store, max_admins=3, day=0)
+    assert (tmp_path / "latest" / "cn-hangzhou" / "data_production.json").is_file()
+    assert not (tmp_path / "latest" / demo.account_id).exists()
+    assert all(f.account_id == demo.account_id for f in first.findings), "findings still name their account"
 
     organization = Settings(accounts=[demo.account_id], alert_min_risk="low")
     other = evaluate(demo, organization, categories=ONLY, regions=["cn-hangzhou"],
                      started_at=demo.collected_at + timedelta(days=2))
-    (tmp_path / "latest" / demo.account_id).rename(tmp_path / "moved")  # as if this account had no run yet
+    other.summary.account_id = demo.account_id  # as pipeline.run places an organization's part
     write_and_alert(store, other, organization)
+    assert (tmp_path / "latest" / demo.account_id / "cn-hangzhou" / "data_production.json").is_file()
     assert other.summary.changes["existing"] == 0 and other.summary.changes["new"] > 0, \
-        "an organization run does not take another version's pointer for this account's"
+        "an organization's account has its own pointers, not the single-account run's"

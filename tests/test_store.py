@@ -22,14 +22,13 @@ def test_layout_and_contents(tmp_path, demo):
     write_run(store, result)
     date = f"{result.summary.started_at:%Y-%m-%d}"
     run = tmp_path / "runs" / date / result.run_id
-    account = result.account_id
     for region in ("cn-hangzhou", "ap-southeast-1"):
         for category in Category:
-            doc = json.loads((run / account / region / category.value / "findings.json").read_text())
+            doc = json.loads((run / region / category.value / "findings.json").read_text())
             assert doc["run_id"] == result.run_id and doc["region"] == region
             assert {f["category"] for f in doc["findings"]} <= {category.value}
-            assert (run / account / region / category.value / "evidence.json").exists()
-            latest = json.loads((tmp_path / "latest" / account / region / f"{category.value}.json").read_text())
+            assert (run / region / category.value / "evidence.json").exists()
+            latest = json.loads((tmp_path / "latest" / region / f"{category.value}.json").read_text())
             assert latest["run_id"] == result.run_id and latest["findings"] == doc["findings"]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["run_id"] == result.run_id and summary["findings"] == len(result.findings)
@@ -45,10 +44,8 @@ def test_saved_evidence_reevaluates_to_the_same_findings(tmp_path, demo):
     write_run(LocalStore(tmp_path), result)
     run = next((tmp_path / "runs").glob("*/*"))
     regions = []
-    # The run folder's other folders are its parts' records and its alert markers, not accounts.
-    (account_dir,) = [p for p in run.iterdir() if p.is_dir() and p.name not in ("parts", "alerts")]
-    assert account_dir.name == demo.account_id
-    for region_dir in sorted(p for p in account_dir.iterdir() if p.is_dir()):
+    # The run folder's other folders are its parts' records and its alert markers, not regions.
+    for region_dir in sorted(p for p in run.iterdir() if p.is_dir() and p.name not in ("parts", "alerts")):
         region = {"region": region_dir.name}
         for cat in Category:
             region[cat.value] = json.loads((region_dir / cat.value / "evidence.json").read_text())

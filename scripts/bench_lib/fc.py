@@ -53,10 +53,9 @@ def timer_event(category: str, trigger_time: str, region: str) -> bytes:
                        "payload": json.dumps({"regions": [region], "alert": False})}).encode()
 
 
-def _findings(s3: Any, run_id: str, account: str, region: str, category: str) -> list[dict]:
-    """One place's findings: the store keeps each account's regions apart (`<account>/<region>`)."""
+def _findings(s3: Any, run_id: str, region: str, category: str) -> list[dict]:
     date = f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}"
-    key = f"dwdiag/runs/{date}/{run_id}/{account}/{region}/{category}/findings.json"
+    key = f"dwdiag/runs/{date}/{run_id}/{region}/{category}/findings.json"
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())["findings"]
 
 
@@ -138,8 +137,7 @@ def run(emu: Any, region: str, scale: float, qps: dict[str, float], reference_fi
                     # Comparable with one process's figure: until the last call, plus evaluating.
                     per_category[category.value]["to_evaluated_s"] = round(
                         per_category[category.value]["to_last_call_s"] + timings.get("evaluate", 0.0), 1)
-                    account = answer.get("account") or emu.world.account_id
-                    for f in _findings(s3, answer["run_id"], account, region, category.value):
+                    for f in _findings(s3, answer["run_id"], region, category.value):
                         found[f["fingerprint"]] = f["status"]
                 runtime.clear_invocations()
         wall = time.time() - started

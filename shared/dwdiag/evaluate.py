@@ -88,5 +88,5 @@ def evaluate(snapshot: EvidenceSnapshot, settings: Settings, *, categories: Opti
     summary = RunSummary.build(
         findings, run_id=run_id, source=source, started_at=started, finished_at=utcnow(), evaluated_at=now,
         evidence_collected_at=snapshot.collected_at, regions=[r.region for r in chosen], categories=categories,
-        problems=problems, account_id=snapshot.account_id)
+        problems=problems)
     return RunResult(run_id=run_id, snapshot=snapshot, findings=findings, summary=summary, categories=categories)

@@ -74,7 +74,8 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
     checkpoint; when it stops before it is done, the run is `Unfinished` (nothing evaluated or written
     but the checkpoint) and a later call with the same run id and `now` goes on from there. `account` is
     the account swept, when the caller knows it (an organization's member; else the credentials' own,
-    asked of STS): it places the run in the store (`<account>/<region>`, publish/layout.py). `unreachable`
+    asked of STS). An organization run (DWDIAG_ACCOUNTS other than `self`) places each account's regions at
+    `<account>/<region>` in the store (publish/layout.py); a single account's run keeps `<region>`. `unreachable`
     says the account cannot be swept at all (its role could not be assumed): nothing is called, and every
     item is that error. `accounts` is what an organization run knows of its accounts, for the summary."""
     if (sweep is None) == (snapshot is None):
@@ -94,9 +95,10 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
             regions = list(regions or settings.regions)
             now = now or started
             account = account or sweep.whoami(regions[0])
+            placed = _placed(settings, account)
             swept = collect(sweep, regions=regions, categories=categories, now=now, progress=progress,
-                            cache_store=store, account=account,
-                            checkpoints=_checkpoints(store, run_id, categories, account) if resume else None,
+                            cache_store=store, account=account, placed=placed,
+                            checkpoints=_checkpoints(store, run_id, categories, placed) if resume else None,
                             stop=resume.stop if resume else None,
                             limit=unreachable or (resume.limit if resume else None))
             clock = _lap(timings, "collect", clock, phase, "collected")
@@ -115,6 +117,7 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
             result.summary.calls = dict(sorted(sweep.stats.calls.items()))
             result.summary.throttled = dict(sorted(sweep.stats.throttled.items()))
             result.summary.plan = swept.plan
+        result.summary.account_id = _placed(settings, account or snapshot.account_id)
         if accounts:
             result.summary.accounts = dict(accounts)
         clock = _lap(timings, "evaluate", clock, phase, "evaluated")
@@ -127,7 +130,7 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
         write_and_alert(store, result, settings, send, timings=timings, phase=phase, shard=shard)
         if resume is not None:
             for region in regions or []:  # published: the run's checkpoint has served
-                _checkpoints(store, run_id, categories, account)(region).seal()
+                _checkpoints(store, run_id, categories, _placed(settings, account))(region).seal()
         return result
     except BaseException as exc:
         failure = exc
@@ -135,7 +138,13 @@ def run(settings: Settings, *, source: str, sweep: Optional[Sweep] = None,
     finally:
         if store is not None and failure is not None:
             _record_failure(store, result, settings, source, run_id, started, regions, categories, now, timings,
-                            shard, failure, account)
+                            shard, failure, _placed(settings, account))
+
+
+def _placed(settings: Settings, account: Optional[str]) -> Optional[str]:
+    """The account in the run's places: an organization run's accounts each have their own; a single
+    account's run keeps the layout `<region>` (spec/architecture.md's store layout)."""
+    return account if settings.accounts != "self" else None
 
 
 def _checkpoints(store: Store, run_id: str, categories: list[Category],
@@ -156,7 +165,7 @@ def write_and_alert(store: Store, result: RunResult, settings: Settings, send: O
     timings = {} if timings is None else timings
     robots = send if isinstance(send, Robots) else Robots(send)
     clock = time.monotonic()
-    diffs = diff_run(store, result, legacy=settings.accounts == "self")
+    diffs = diff_run(store, result)
     keys = write_part(store, result, diffs, expect=not shard)
     clock = _lap(timings, "publish", clock, phase, "published")
     if robots.send is not None:

@@ -116,18 +116,20 @@ class Swept:
 def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now: datetime,
             progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None,
             checkpoints: Optional[Callable[[str], Checkpoint]] = None, stop: Optional[Callable[[], bool]] = None,
-            limit: Optional[CallError] = None, account: Optional[str] = None) -> Swept:
+            limit: Optional[CallError] = None, account: Optional[str] = None,
+            placed: Optional[str] = None) -> Swept:
     """Check the credentials, then collect each region (in parallel) into one evidence snapshot.
     `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py). With
     `checkpoints` (a region's checkpoint), the sweep resumes what is kept, keeps what it collects, and
     starts no new item once `stop()` says so; `limit` ends what is left as that error. `account` is the
-    account swept when the caller knows it (else the credentials' own, asked of STS)."""
+    account swept when the caller knows it (else the credentials' own, asked of STS); `placed` the account
+    in the store's places of an organization run (the cache is per place)."""
     settings = sweep.settings
     account = account or sweep.whoami(regions[0])
     per_piece = settings.collecting_seconds() if checkpoints is not None else None
 
     def one(region: str) -> Collected:
-        where = f"{account}/{region}" if account else region  # the store's place (publish/layout.py)
+        where = f"{placed}/{region}" if placed else region  # the store's place (publish/layout.py)
         cache = _read_cache(cache_store, where)
 
         def planned(plan: dict[str, int]) -> None:

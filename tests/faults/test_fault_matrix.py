@@ -44,8 +44,6 @@ from tests.support.dingtalk import TOO_FAST_NEW
 from tests.support.paths import WORLD_NOW
 from tests.support.tenant import statuses
 
-ACCOUNT = "1234567890123456"  # the demo tenant's account: its places are <account>/<region>
-
 pytestmark = [pytest.mark.faults, pytest.mark.slow]  # minutes: every API under every fault
 
 FAST = dict(qps_dataworks=1000, qps_maxcompute=1000, qps_actiontrail_lookup=1000, qps_ram=1000)
@@ -361,7 +359,7 @@ def test_slow_oss_still_stores_the_run_within_its_deadline(cloud, monkeypatch):
     assert exc is None and out["ok"], out or exc
     assert time.monotonic() - started < 20 + MARGIN
     assert slow.decisions, "the store was reached through the slow proxy"
-    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/{ACCOUNT}/cn-hangzhou/data_production/findings.json")
+    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/cn-hangzhou/data_production/findings.json")
 
 
 @pytest.mark.parametrize("trouble", ["down", "slow", "rate_limited"])
@@ -376,11 +374,11 @@ def test_webhook_trouble_keeps_the_findings_and_the_alert_for_the_next_run(cloud
     started = time.monotonic()
     out, exc = _invoke(timer_event({"settings": {"deadline_seconds": deadline}}))
     assert time.monotonic() - started < deadline + MARGIN
-    assert exc is None and out["ok"] and out["alerts"][f"{ACCOUNT}/cn-hangzhou"].startswith("failed"), out or exc
-    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/{ACCOUNT}/cn-hangzhou/data_production/findings.json")
+    assert exc is None and out["ok"] and out["alerts"]["cn-hangzhou"].startswith("failed"), out or exc
+    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/cn-hangzhou/data_production/findings.json")
     pending = cloud.objects("alerts/")
     assert [p["run_id"] for p in pending.values()] == [out["run_id"]]
-    assert list(pending) == [f"alerts/pending/{out['run_id']}-{ACCOUNT}-cn-hangzhou.json"]
+    assert list(pending) == [f"alerts/pending/{out['run_id']}-cn-hangzhou.json"]
     # The robot is back the next night: the waiting message goes out, once, and is no longer pending.
     monkeypatch.setenv("DWDIAG_DINGTALK_WEBHOOK", cloud.receiver.url)
     cloud.receiver.delay, cloud.receiver.script[:] = 0.0, []
@@ -567,9 +565,9 @@ def test_two_runs_of_one_category_at_once_both_finish_and_latest_points_at_one(c
     run_ids = {o["run_id"] for o in outs.values() if not o.get("skipped")}
     assert len(skipped) <= 1 and all(o["open_run"] in run_ids for o in skipped), outs
     assert len(run_ids) == 2 - len(skipped) and set(_runs(cloud)) == run_ids
-    latest = cloud.objects("latest/")[f"latest/{ACCOUNT}/cn-hangzhou/data_production.json"]
+    latest = cloud.objects("latest/")["latest/cn-hangzhou/data_production.json"]
     assert latest["run_id"] in run_ids
-    findings = cloud.objects(f"runs/2026-11-28/{latest['run_id']}/{ACCOUNT}/cn-hangzhou/data_production/findings.json")
+    findings = cloud.objects(f"runs/2026-11-28/{latest['run_id']}/cn-hangzhou/data_production/findings.json")
     stored = next(iter(findings.values()))
     assert {f["fingerprint"] for f in latest["findings"]} == {f["fingerprint"] for f in stored["findings"]}
     assert len(cloud.receiver.accepted) <= 2

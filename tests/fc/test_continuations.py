@@ -12,7 +12,6 @@ from dwdiag import pipeline
 from tests.support.cloud import context, load_handler, timer_event
 from tests.support.tenant import Budget
 
-ACCOUNT = "1234567890123456"  # the demo tenant's account (its world's account_id)
 
 FUNCTION = "dwdiag-data-production"
 
@@ -52,7 +51,7 @@ def _drain(cloud, first: dict, most: int = 60) -> tuple[dict, int]:
 
 def _findings(cloud, run_id: str) -> dict:
     prefix = f"runs/2026-11-28/{run_id}"
-    doc = cloud.objects(f"{prefix}/")[f"{prefix}/{ACCOUNT}/cn-hangzhou/data_production/findings.json"]
+    doc = cloud.objects(f"{prefix}/")[f"{prefix}/cn-hangzhou/data_production/findings.json"]
     return {f["fingerprint"]: f["status"] for f in doc["findings"]}
 
 
@@ -66,7 +65,7 @@ def test_a_run_in_pieces_publishes_what_one_invocation_would(cloud, cut, emu):
     plan = first["plan"]["cn-hangzhou"]
     assert (plan["workspaces"], plan["workspaces_left"], plan["projects"]) == (6, 6, 0)
     assert plan["dataworks_calls_at_least"] > 0 and plan["invocations_at_least"] >= 1
-    assert cloud.objects("open/")[f"open/data_production/{ACCOUNT}/cn-hangzhou.json"]["run_id"] == first["run_id"]
+    assert cloud.objects("open/")["open/data_production/cn-hangzhou.json"]["run_id"] == first["run_id"]
     last, n = _drain(cloud, first)
     assert n > 3 and last["ok"] and last["continuations"] == n - 1 and last["run_id"] == first["run_id"]
     assert _findings(cloud, first["run_id"]) == _findings(cloud, whole["run_id"])
@@ -124,9 +123,9 @@ def test_a_timer_run_beside_a_live_open_run_is_not_started(cloud, pieces):
 def test_a_timer_run_takes_over_an_open_run_whose_pieces_stopped(cloud, pieces):
     first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
     assert first["continued"]
-    marker = cloud.objects("open/")[f"open/data_production/{ACCOUNT}/cn-hangzhou.json"]
+    marker = cloud.objects("open/")["open/data_production/cn-hangzhou.json"]
     stale = {**marker, "heartbeat": "2026-11-27T00:00:00+00:00"}  # its chain broke off a day ago
-    cloud.s3.put_object(Bucket=cloud.bucket, Key=f"dwdiag/open/data_production/{ACCOUNT}/cn-hangzhou.json",
+    cloud.s3.put_object(Bucket=cloud.bucket, Key="dwdiag/open/data_production/cn-hangzhou.json",
                         Body=json.dumps(stale).encode())
     later = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T01:30:00Z"), "req-2")
     assert later["run_id"] == first["run_id"] and (later.get("continued") or later.get("findings"))

@@ -9,8 +9,6 @@ import pytest
 
 from tests.support.cloud import CATEGORIES, DING_SECRET, TOKEN, context, load_handler, timer_event
 
-ACCOUNT = "1234567890123456"  # the demo tenant's account (its world's account_id)
-
 
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_every_handler_path_is_a_callable(category):
@@ -25,16 +23,16 @@ def test_timer_run_stores_findings_and_alerts_once_even_when_fc_retries(cloud):
     run_id = first["run_id"]
     assert run_id.startswith("20261128T010000Z-")
     stored = cloud.objects(f"runs/2026-11-28/{run_id}/")
-    findings = stored[f"runs/2026-11-28/{run_id}/{ACCOUNT}/cn-hangzhou/data_production/findings.json"]["findings"]
+    findings = stored[f"runs/2026-11-28/{run_id}/cn-hangzhou/data_production/findings.json"]["findings"]
     assert {f["item_id"] for f in findings} >= {"workspace_admin_count", "deploy_separation"}
     assert all(f["category"] == "data_production" for f in findings)
-    assert cloud.objects("latest/")[f"latest/{ACCOUNT}/cn-hangzhou/data_production.json"]["run_id"] == run_id
-    assert len(cloud.receiver.accepted) == 1 and first["alerts"] == {f"{ACCOUNT}/cn-hangzhou": "sent"}
+    assert cloud.objects("latest/")["latest/cn-hangzhou/data_production.json"]["run_id"] == run_id
+    assert len(cloud.receiver.accepted) == 1 and first["alerts"] == {"cn-hangzhou": "sent"}
     text = cloud.receiver.accepted[0].json()["markdown"]["text"]
     assert "risk\\_std" in text or "risk_std" in text
     # FC retries a failed async invocation with the same event: same run id, no second message.
     again = json.loads(handler(event, context("dwdiag-data-production")))
-    assert again["run_id"] == run_id and again["alerts"] == {f"{ACCOUNT}/cn-hangzhou": "sent before"}
+    assert again["run_id"] == run_id and again["alerts"] == {"cn-hangzhou": "sent before"}
     assert len(cloud.receiver.accepted) == 1
 
 
@@ -44,17 +42,17 @@ def test_next_nights_unchanged_run_sends_nothing(cloud):
     second = json.loads(handler(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-29T01:00:00Z"),
                                 context("dwdiag-data-production", request_id="req-2")))
     assert second["changes"]["new"] == 0 and second["changes"]["existing"] > 0
-    assert second["alerts"] == {f"{ACCOUNT}/cn-hangzhou": "unchanged"} and len(cloud.receiver.accepted) == 1
+    assert second["alerts"] == {"cn-hangzhou": "unchanged"} and len(cloud.receiver.accepted) == 1
 
 
 def test_findings_are_stored_even_when_the_webhook_is_down(cloud):
     cloud.receiver.fail_next(("raw", 502, "<html>bad gateway</html>"), times=10)
     out = json.loads(load_handler("data_production")(timer_event({}), context("dwdiag-data-production")))
-    assert out["ok"] and out["alerts"][f"{ACCOUNT}/cn-hangzhou"].startswith("failed")
-    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/{ACCOUNT}/cn-hangzhou/data_production/findings.json")
+    assert out["ok"] and out["alerts"]["cn-hangzhou"].startswith("failed")
+    assert cloud.objects(f"runs/2026-11-28/{out['run_id']}/cn-hangzhou/data_production/findings.json")
     pending = cloud.objects("alerts/")
-    assert list(pending) == [f"alerts/pending/{out['run_id']}-{ACCOUNT}-cn-hangzhou.json"], "kept for the next run"
-    assert pending[f"alerts/pending/{out['run_id']}-{ACCOUNT}-cn-hangzhou.json"]["body"]["markdown"]["text"]
+    assert list(pending) == [f"alerts/pending/{out['run_id']}-cn-hangzhou.json"], "kept for the next run"
+    assert pending[f"alerts/pending/{out['run_id']}-cn-hangzhou.json"]["body"]["markdown"]["text"]
 
 
 def test_a_multi_region_payload_fans_out_one_async_invocation_per_region(cloud):
@@ -78,10 +76,9 @@ def test_a_multi_region_payload_fans_out_one_async_invocation_per_region(cloud):
     stored = cloud.objects(f"runs/2026-11-28/{out['run_id']}/")
     prefix = f"runs/2026-11-28/{out['run_id']}"
     for region in ("cn-hangzhou", "ap-southeast-1"):
-        assert f"{prefix}/{ACCOUNT}/{region}/platform_config/findings.json" in stored
+        assert f"{prefix}/{region}/platform_config/findings.json" in stored
     summary = stored[f"{prefix}/summary.json"]
-    assert sorted(summary["shards"]["finished"]) == [f"{ACCOUNT}/ap-southeast-1", f"{ACCOUNT}/cn-hangzhou"]
-    assert not summary["shards"]["missing"]
+    assert sorted(summary["shards"]["finished"]) == ["ap-southeast-1", "cn-hangzhou"] and not summary["shards"]["missing"]
 
 
 @pytest.mark.parametrize("event,expected", [

@@ -67,7 +67,7 @@ def test_scan_output_writes_layout_and_evidence_that_reevaluates_the_same(scan_e
     assert "Data computing and storage" in out and "open risks" in out
     summary = json.loads(next(tmp_path.glob("runs/*/*/summary.json")).read_text())
     assert summary["calls"]["dataworks:ListProjects"] == 2 and summary["source"] == "scan"
-    evidence = next(tmp_path.glob("runs/*/*/*/cn-hangzhou/data_transmission/evidence.json")).read_text()
+    evidence = next(tmp_path.glob("runs/*/*/cn-hangzhou/data_transmission/evidence.json")).read_text()
     assert "Demo-Prod-Passw0rd!" not in evidence and "[REDACTED]" in evidence
 
 

@@ -88,7 +88,7 @@ def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, s
     outcome = _send_pending(store, send, route)
     location = report_location(store, result, settings)
     for region in result.summary.regions:
-        where = layout.place(result.account_id, region)
+        where = layout.place(result.summary.account_id, region)
         marker = layout.alert_marker(prefix_of(result), where)
         if store.read(marker) is not None:
             outcome[where] = "sent before"  # a repeated run with the same run id

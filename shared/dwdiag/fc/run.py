@@ -11,7 +11,6 @@ from dwdiag import organization, pipeline
 from dwdiag.alert.deliver import robots_for
 from dwdiag.clients import ClientError, Credentials
 from dwdiag.collectors.accounts import Member, member_credentials, refused, resolve_accounts
-from dwdiag.errors import UserError
 from dwdiag.fc import fanout
 from dwdiag.fc.events import Payload, Shard
 from dwdiag.models.common import CallError
@@ -55,13 +54,8 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
     """Queue one asynchronous invocation of this very function per region, then return."""
     endpoint, target = _myself(settings, context, regions)
     store = _store(settings, credentials)
-    if store is not None:  # each shard's place is this account's region: the account the shards will ask STS for
-        try:
-            account = Sweep(settings, credentials).whoami(regions[0])
-        except UserError as exc:  # each shard will say so itself; the fan-out still queues them
-            log.warning("fan-out: %s", exc)
-            account = None
-        shards.expect(store, run_id, category, [layout.place(account, r) for r in regions])
+    if store is not None:
+        shards.expect(store, run_id, category, regions)
     invocations: dict[str, str] = {}
     for index, region in enumerate(regions):
         shard = payload.model_copy(update={"regions": [region], "run_id": run_id,
@@ -125,7 +119,7 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     # The file is read before the sweep, so a bad one costs no API quota; the payload's were checked on parsing.
     waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
     account, sweep, unreachable = _in_account(payload, settings, Sweep(settings, credentials), run_id, regions)
-    places = [layout.place(account, r) for r in regions]
+    places = [layout.place(account if settings.accounts != "self" else None, r) for r in regions]
     store = _store(settings, credentials)
     send = robots_for(settings, account, payload.folder_id, deadline=sweep.deadline,
                       organization=payload.account is not None) if payload.alert and store is not None else None

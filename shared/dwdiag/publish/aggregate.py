@@ -104,7 +104,9 @@ def _cells(state: shards.State) -> Cells:
 def _evaluated_at(state: shards.State) -> Callable[[Finding], datetime]:
     """When the rules were run for each (region, category): its part's evaluation time."""
     times = {cell: part.summary.evaluated_at for part in state.parts for cell in part.cells}
-    return lambda f: times[(layout.place(f.account_id, f.region), f.category.value)]
+    # An organization's places are <account>/<region>; a single account's are its regions.
+    return lambda f: times.get((layout.place(f.account_id, f.region), f.category.value)) or \
+        times[(f.region, f.category.value)]
 
 
 def write_outputs(store: Store, prefix: str, findings: Callable[[], Iterable[Finding]], run_id: str,

@@ -79,26 +79,21 @@ def compare(current: list[Finding], previous_doc: Optional[dict[str, Any]], seen
 Diffs = dict[tuple[str, Category], Diff]
 
 
-def diff_run(store: Store, result: RunResult, *, legacy: bool = True) -> Diffs:
+def diff_run(store: Store, result: RunResult) -> Diffs:
     """Compare each (region, category) of the run with the latest/ document before it; counts the
-    changes into the run summary. With `legacy` (a run of the credentials' own account), a store written
-    before runs knew their account is read as before: its `latest/<region>/` pointer is the one before."""
+    changes into the run summary."""
     seen_at = result.summary.started_at.isoformat()
     diffs: Diffs = {}
     for region in result.summary.regions:
-        where = place(result.account_id, region)
+        where = place(result.summary.account_id, region)
         for category in result.categories:
             mine = [f for f in result.findings if f.region == region and f.category is category]
             previous = read_previous(store, latest_key(where, category))
-            if previous is None and legacy and where != region:
-                previous = read_previous(store, latest_key(region, category))
-                if previous is not None and previous.get("account_id") not in (None, result.account_id):
-                    previous = None
             back = previous.get("run_path") if previous else None
             if previous and previous.get("run_id") == result.run_id:
                 # A repeat of this very run (FC retried it after latest/ moved): compare with the one before.
                 back = previous.get("previous_run_path")
-                previous = _previous_run(store, back, where, region, category, legacy) if back else None
+                previous = read_previous(store, category_key(back, where, category, FINDINGS)) if back else None
             diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
             diffs[(region, category)].previous_run_path = back
     totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
@@ -109,14 +104,6 @@ def diff_run(store: Store, result: RunResult, *, legacy: bool = True) -> Diffs:
         totals["regressions"] += len(d.regressed)
     result.summary.changes = totals
     return diffs
-
-
-def _previous_run(store: Store, back: str, where: str, region: str, category: Category,
-                  legacy: bool) -> Optional[dict]:
-    found = read_previous(store, category_key(back, where, category, FINDINGS))
-    if found is None and legacy and where != region:  # the run before was written by an older version
-        found = read_previous(store, category_key(back, region, category, FINDINGS))
-    return found
 
 
 def read_previous(store: Store, key: str) -> Optional[dict]:

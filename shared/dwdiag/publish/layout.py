@@ -3,8 +3,8 @@
 Every object has one writer (or writers that write the same bytes), so no writer reads, changes and
 writes back what another may be writing at the same moment:
 
-Each account's region is a place, `<account>/<region>` (a run that does not know its account, such as an
-old snapshot judged again, has the place `<region>`, as every run had before organization sweeps):
+Each region of a run is a place: `<region>` for a run of the credentials' own account (spec/architecture.md's
+layout), `<account>/<region>` in an organization run (DWDIAG_ACCOUNTS), whose accounts are kept apart:
 
 runs/<YYYY-MM-DD>/<run_id>/<place>/<category>/{findings.json,evidence.json}   the part that swept them
 runs/<YYYY-MM-DD>/<run_id>/parts/<category>.json            the places expected (the fan-out, or the run itself)
@@ -18,7 +18,6 @@ history/index.json                                          older versions' hist
 alerts/pending/<run_id>-<account>-<region>.json             an alert that waits for the next run
 alerts/pending.json                                         older versions' queue, taken over once
 latest/<place>/<category>.json                              written last by each part
-latest/<region>/<category>.json                             older versions' pointer: read once, as the one before
 latest/report.html                                          the very last, by whoever derived the report
 open/<category>/<places>.json                               a run still being collected (continuations)
 runs/<YYYY-MM-DD>/<run_id>/checkpoint/...                   its progress (collectors/checkpoint.py)

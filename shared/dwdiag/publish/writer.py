@@ -50,7 +50,7 @@ def write_part(store: Store, result: RunResult, diffs: Diffs, *, expect: bool = 
         region = region_ev.region
         if region not in result.summary.regions:
             continue
-        where = layout.place(result.account_id, region)
+        where = layout.place(result.summary.account_id, region)
         for category in result.categories:
             findings = _mine(result, region, category)
             key = layout.category_key(prefix, where, category, layout.FINDINGS)
@@ -67,7 +67,7 @@ def write_part(store: Store, result: RunResult, diffs: Diffs, *, expect: bool = 
 def expect_own(store: Store, result: RunResult) -> list[str]:
     """A run that was not fanned out is one part: it expects its own places for each of its categories."""
     prefix = prefix_of(result)
-    places = [layout.place(result.account_id, r) for r in result.summary.regions]
+    places = [layout.place(result.summary.account_id, r) for r in result.summary.regions]
     return [shards.expect(store, result.run_id, c.value, places, prefix) for c in result.categories]
 
 
@@ -86,7 +86,7 @@ def finish_part(store: Store, result: RunResult, diffs: Diffs) -> list[str]:
     written += derived
     for region, category in _cells(result):
         diff = diffs.get((region, category))
-        key = layout.latest_key(layout.place(result.account_id, region), category)
+        key = layout.latest_key(layout.place(result.summary.account_id, region), category)
         store.write_chunks(key, findings_document(result, region, category, _mine(result, region, category), diff,
                                                   run_path=prefix,
                                                   previous_run_path=diff.previous_run_path if diff else None))
