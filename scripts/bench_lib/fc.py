@@ -54,6 +54,7 @@ def timer_event(category: str, trigger_time: str, region: str) -> bytes:
 
 
 def _findings(s3: Any, run_id: str, region: str, category: str) -> list[dict]:
+    """One place's findings: `region` is the run's place (`<account>/<region>` in an organization run)."""
     date = f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}"
     key = f"dwdiag/runs/{date}/{run_id}/{region}/{category}/findings.json"
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())["findings"]

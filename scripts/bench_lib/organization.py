@@ -271,6 +271,6 @@ def run(emu: Any, accounts: list[str], region: str, category: str, scale: float,
 
 def _place_findings(s3: Any, run_id: str, account: str, region: str, category: str) -> list[dict]:
     try:
-        return fc_bench._findings(s3, run_id, account, region, category)
+        return fc_bench._findings(s3, run_id, f"{account}/{region}", category)
     except Exception:  # noqa: BLE001 - a place that wrote nothing has no findings to count
         return []
