@@ -1,6 +1,7 @@
 """Backend state: the validated world plus lookup indexes. Changed only by the few write operations
-(responses: UpdateProjectBasicMeta, StartLogging/StopLogging, the login-profile operations), each under
-`Backend.lock`, so a later read sees the change.
+(responses: UpdateProjectBasicMeta, StartLogging/StopLogging, the login-profile operations) and by the
+run-time changes of changes.py (Emulator.change), each under `Backend.lock`, so a later read sees the
+change; each also records its ActionTrail event in RegionState.events (changes.record_event).
 
 Responses are rendered page by page from these objects; nothing is pre-rendered, so a large
 world is held once.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .objects import (ComputeEntry, ComputeGroup, DataSourceEntry, DataSourceGroup, Deployment,
@@ -76,6 +77,7 @@ class Backend:
         self.world = world
         fixed = parse_time(world.now) if world.now else None
         self._clock = clock or (lambda: fixed or datetime.now(timezone.utc))
+        self._offset = timedelta(0)  # moved forward by advance() (Emulator.advance)
         names = world.region_names()
         names += [r for r in extra_regions if r not in names]
         self.regions = {name: RegionState(name, world.regions.get(name, Region())) for name in names}
@@ -88,7 +90,15 @@ class Backend:
         self.keys.update({t.AccessKeyId: t for t in world.credentials.sts_tokens})
 
     def now(self) -> datetime:
-        return self._clock()
+        """The service clock: the world's `now` when it has one (else real time), plus what advance()
+        added. Time windows, event times and the times writes stamp read it; signature and STS-token
+        expiry checks keep the real clock."""
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the service clock forward (never back)."""
+        with self.lock:
+            self._offset += timedelta(seconds=seconds)
 
     def region(self, name: Optional[str]) -> RegionState:
         return self.regions.get(name or self.home_region) or self.regions[self.home_region]

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Union
 from urllib.parse import parse_qsl
 
-from .backend import Clock
+from . import changes
+from .backend import Clock, format_time
 from .controls import RequestRecord
 from .service import Reply, Service
 from .tenants import Directory, Tenant
@@ -155,13 +156,47 @@ class Emulator:
         """Every STS token AssumeRole has issued expires now; returns how many."""
         return self.directory.expire_issued()
 
+    # --- run-time world changes and the service clock --------------------------------------------
+    def change(self, kind: str, account: Optional[str] = None, actor: str = "ops-alice",
+               **params: Any) -> Dict[str, Any]:
+        """Change one account's world (default: the world's own) as RAM user `actor` would, and record the
+        ActionTrail write event that leaves (served by LookupEvents after the world's
+        actiontrail_delivery_seconds); returns the event. Kinds (changes.KINDS):
+        add_workspace_member_role(workspace_id, user_id, role="role_project_admin", user_name=None),
+        remove_workspace_member_role(workspace_id, user_id, role="role_project_admin"),
+        set_project_protection(project, protected), stop_logging(name), start_logging(name),
+        disable_console_logon(user_name). An unknown kind, a bad parameter or a missing object: ValueError."""
+        return changes.apply(self.tenant(account).backend, kind, actor, **params)
+
+    def advance(self, seconds: float) -> str:
+        """Move every account's service clock (the world's `now`, else real time) forward by `seconds`;
+        returns the world's own account's new time (YYYY-MM-DDThh:mm:ssZ)."""
+        if isinstance(seconds, bool):
+            raise ValueError(f"advance: seconds must be a number, not {seconds!r}")
+        try:
+            amount = float(seconds)
+        except (TypeError, ValueError):
+            raise ValueError(f"advance: seconds must be a number, not {seconds!r}") from None
+        if not amount >= 0 or amount == float("inf"):
+            raise ValueError(f"advance: seconds must be 0 or more (the clock never goes back), not {seconds!r}")
+        self.directory.advance(amount)
+        return self.now()
+
+    def now(self) -> str:
+        """The world's own account's service clock (YYYY-MM-DDThh:mm:ssZ)."""
+        return format_time(self.backend.now())
+
     def control(self, method: str, path: str, body: bytes) -> Reply:
         """HTTP control: GET requests[?account=ID|*], POST faults|quotas (JSON, may name "account"),
-        DELETE faults|quotas|requests, POST sts/expire (expire every token AssumeRole issued)."""
+        DELETE faults|quotas|requests, POST sts/expire (expire every token AssumeRole issued),
+        POST changes {"kind", "account"?, "actor"?, ...params} (Emulator.change; answers the event),
+        POST clock {"advance": seconds} (Emulator.advance; answers {"now"}), GET clock ({"now"})."""
         what, _, query = path[len(CONTROL_PREFIX):].partition("?")
         what = what.strip("/")
         try:
             data = json.loads(body) if body else {}
+            if not isinstance(data, dict):
+                raise ValueError("the body must be a JSON object")
             data.update(dict(parse_qsl(query)))
             result = self._control(method, what, data)
         except (ValueError, TypeError) as exc:
@@ -179,6 +214,22 @@ class Emulator:
             ("DELETE", "quotas"): lambda: self.clear_quotas() or {},
             ("DELETE", "requests"): lambda: self.clear_requests() or {},
             ("POST", "sts/expire"): lambda: {"expired": self.expire_member_tokens()},
+            ("POST", "changes"): lambda: self._change_control(data),
+            ("POST", "clock"): lambda: {"now": self.advance(self._required(data, "advance", "clock"))},
+            ("GET", "clock"): lambda: {"now": self.now()},
         }
         action = actions.get((method, what))
         return action() if action else None
+
+    @staticmethod
+    def _required(data: Dict[str, Any], key: str, control: str) -> Any:
+        if key not in data:
+            raise ValueError(f"{control}: the JSON body must give {key!r}")
+        return data[key]
+
+    def _change_control(self, data: Dict[str, Any]) -> Dict[str, Any]:
+        params = dict(data)
+        kind = params.pop("kind", None)
+        if kind is None:
+            raise ValueError(f"changes: the JSON body must give \"kind\" (one of {', '.join(changes.KINDS)})")
+        return self.change(kind, **params)

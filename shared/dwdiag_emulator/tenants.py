@@ -72,6 +72,12 @@ class Directory:
     def all(self) -> List[Tenant]:
         return list(self.tenants.values())
 
+    # --- the service clock ----------------------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        """Move every account's service clock (Backend.now) forward by the same amount."""
+        for tenant in self.tenants.values():
+            tenant.backend.advance(seconds)
+
     # --- ActionTrail ----------------------------------------------------------------------------
     def organization_trails(self, account_id: str, region: str) -> List[Trail]:
         """The multi-account trails whose home region is `region` that cover a member account: the

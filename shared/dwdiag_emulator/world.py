@@ -5,11 +5,13 @@ A bad world raises WorldError naming each bad key with its line (from yaml's nod
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from .objects import McProject, SecurityStrategy, Tag, Wire, Workspace, hidden
 
@@ -63,11 +65,15 @@ class Trail(Wire):
 
 
 class Event(BaseModel):
-    """A raw ActionTrail event: served as stored; these keys are needed to filter and page."""
+    """A raw ActionTrail event: served as stored; these keys are needed to filter and page.
+    `_available_at` (never served): when LookupEvents may first serve an event recorded at run time
+    (changes.py: its eventTime plus the world's actiontrail_delivery_seconds); None = always (the
+    world file's events)."""
     model_config = ConfigDict(extra="allow")
     eventId: str
     eventName: str
     eventTime: str
+    _available_at: Optional[datetime] = PrivateAttr(default=None)
 
 
 # --- RAM, STS, credentials -----------------------------------------------------------------
@@ -214,13 +220,20 @@ class World(BaseModel):
     quotas: List[Quota] = Field(default_factory=list)
     faults: List[Fault] = Field(default_factory=list)
     log_limit: int = 10000  # request-log records kept; 0 turns the log off
+    # Seconds between an ActionTrail event recorded at run time (a write API call, or a change made with
+    # Emulator.change / POST /_emulator/changes) and LookupEvents serving it: served once the service
+    # clock (`now`, moved by Emulator.advance / POST /_emulator/clock) reaches its eventTime plus this.
+    # ActionTrail documents up to 10 minutes (600) before an event can be queried; 0 (the default) = at
+    # once. The world file's own events are always served. A member's tenant that leaves it out takes
+    # the management account's.
+    actiontrail_delivery_seconds: int = Field(0, ge=0)
     organization: Optional[Organization] = None  # the Resource Directory this account manages
 
     @model_validator(mode="after")
     def _member_tenants(self) -> "World":
-        """A member's tenant keeps its own data, quotas and faults; what it leaves out of `now` and
-        `auth` it takes from the management account's world. A member entry for the management
-        account itself stands for this world (it may give roles, never a tenant)."""
+        """A member's tenant keeps its own data, quotas and faults; what it leaves out of `now`, `auth`
+        and `actiontrail_delivery_seconds` it takes from the management account's world. A member entry
+        for the management account itself stands for this world (it may give roles, never a tenant)."""
         if self.organization is None:
             return self
         keys: Dict[str, str] = {}
@@ -235,6 +248,8 @@ class World(BaseModel):
                 tenant.now = self.now
             if "auth" not in tenant.model_fields_set:
                 tenant.auth = self.auth
+            if "actiontrail_delivery_seconds" not in tenant.model_fields_set:
+                tenant.actiontrail_delivery_seconds = self.actiontrail_delivery_seconds
             m.tenant = tenant
         for owner in [self, *(m.tenant for m in self.organization.members if m.tenant is not None)]:
             for key in [*owner.credentials.access_keys, *owner.credentials.sts_tokens]:

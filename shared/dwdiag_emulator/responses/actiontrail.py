@@ -1,11 +1,12 @@
 """ActionTrail 2020-07-06: DescribeTrails, GetTrailStatus, LookupEvents (reference sections 7, 8), and the
-writes StartLogging and StopLogging."""
+writes StartLogging and StopLogging (each recorded as a write event, changes.py)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..backend import format_time, parse_time
+from ..changes import record_call, set_trail_logging
 from ..exceptions import InvalidParameter, TrailNotFound
 from ..protocol import get_bool, get_int, get_list, get_repeated, get_str
 from .base import Call, page_by_token
@@ -151,19 +152,13 @@ def _own_trail(call: Call) -> Any:
 
 
 def _set_logging(call: Call, logging: bool) -> Dict[str, Any]:
-    """The trail's GetTrailStatus IsLogging and Start/StopLoggingTime (UTC, YYYY-MM-DDThh:mm:ssZ), and its
-    DescribeTrails Status ("Enable: enabled", "Disable: disabled") and Start/StopLoggingTime. Starting a
-    trail that logs (or stopping one that does not) changes nothing and succeeds (UNCONFIRMED)."""
+    """The trail's state as changes.set_trail_logging sets it; the call is recorded as a write event
+    (serviceName Actiontrail) in the trail's home region, by the caller."""
     with call.backend.lock:
         trail = _own_trail(call)
-        if trail.status.IsLogging != logging:
-            stamp = format_time(call.backend.now())
-            trail.status.IsLogging = logging
-            if logging:
-                trail.status.StartLoggingTime = trail.StartLoggingTime = stamp
-            else:
-                trail.status.StopLoggingTime = trail.StopLoggingTime = stamp
-        trail.Status = "Enable" if logging else "Disable"
+        set_trail_logging(call.backend, trail, logging)
+        record_call(call, request_parameters={"Name": trail.Name}, resource_name=trail.Name,
+                    resource_type="ACS::ActionTrail::Trail", region=trail.HomeRegion or call.region.name)
     return {"RequestId": call.request_id}
 
 
@@ -210,8 +205,7 @@ def _matches(event: Dict[str, Any], conditions: List[Condition]) -> bool:
     return all(_LOOKUP_KEYS[key](event) == value for key, value in conditions)
 
 
-def _window(call: Call) -> Tuple[Any, Any]:
-    now = call.backend.now()
+def _window(call: Call, now: datetime) -> Tuple[datetime, datetime]:
     start_s, end_s = get_str(call.params, "StartTime"), get_str(call.params, "EndTime")
     try:
         end = parse_time(end_s) if end_s else now
@@ -235,11 +229,19 @@ def _raw(event: Any) -> Dict[str, Any]:
     return {**event.__dict__, **(event.__pydantic_extra__ or {})}
 
 
+def _delivered(event: Any, now: datetime) -> bool:
+    """An event recorded at run time is served once it is delivered: from its eventTime plus the world's
+    actiontrail_delivery_seconds (ActionTrail: up to 10 minutes before an event can be queried)."""
+    due = event._available_at
+    return due is None or due <= now
+
+
 def lookup_events(call: Call) -> Dict[str, Any]:
-    conditions, (start, end), size = _conditions(call), _window(call), _size(call)
-    direction = (get_str(call.params, "Direction") or "BACKWARD").upper()
-    matched = [_raw(e) for t, e in call.region.events if start <= t <= end]
+    now = call.backend.now()
+    conditions, (start, end), size = _conditions(call), _window(call, now), _size(call)
+    matched = [_raw(e) for t, e in call.region.events if start <= t <= end and _delivered(e, now)]
     matched = [e for e in matched if _matches(e, conditions)]
+    direction = (get_str(call.params, "Direction") or "BACKWARD").upper()
     if direction == "FORWARD":
         matched.reverse()
     bound = {k: v for k, v in call.params.items() if k != "NextToken"}

@@ -1,11 +1,13 @@
 """RAM 2015-05-01 (ListUsers, GetUser; the login profile: GetLoginProfile, UpdateLoginProfile,
 DeleteLoginProfile), IMS 2019-08-15 (GetLoginProfile, UpdateLoginProfile with Status, DeleteLoginProfile)
-and STS 2015-04-01 (GetCallerIdentity): global."""
+and STS 2015-04-01 (GetCallerIdentity): global. Each login-profile write is recorded as a write event
+(serviceName Ram for RAM 2015-05-01, Ims for IMS 2019-08-15) in the home region (changes.py)."""
 from __future__ import annotations
 
 from typing import Any, Dict
 
 from ..backend import format_time
+from ..changes import record_call
 from ..exceptions import EntityNotExistLoginProfile, EntityNotExistUser, InvalidParameter
 from ..protocol import get_bool, get_int, get_str
 from ..world import LoginProfile, RamUser
@@ -65,6 +67,17 @@ def _update(call: Call, profile: LoginProfile) -> None:
     profile.UpdateDate = format_time(call.backend.now())
 
 
+def _record(call: Call, user: RamUser, key: str, *extra: str) -> None:
+    """The write's event: the user's name (RAM's UserName, IMS's UserPrincipalName as sent) and the flags
+    sent; never Password."""
+    params: Dict[str, Any] = {key: get_str(call.params, key) or user.UserName}
+    params.update({k: call.params[k] for k in extra if get_str(call.params, k) is not None})
+    record_call(call, request_parameters=params, resource_name=user.UserName, resource_type="ACS::RAM::User")
+
+
+_FLAGS = ("PasswordResetRequired", "MFABindRequired")
+
+
 def ram_get_login_profile(call: Call) -> Dict[str, Any]:
     """RAM 2015-05-01 GetLoginProfile(UserName): LoginProfile{UserName, CreateDate, PasswordResetRequired,
     MFABindRequired} (API reference; the version has no Status, so a profile disabled through IMS is served
@@ -84,7 +97,9 @@ def ram_update_login_profile(call: Call) -> Dict[str, Any]:
     answers {RequestId}. This version has no Status parameter (API reference, SDK model), so it cannot
     disable console logon; a Status sent anyway is ignored (UNCONFIRMED)."""
     with call.backend.lock:
-        _update(call, _profile(_user(call, get_str(call.params, "UserName", required=True))))
+        user = _user(call, get_str(call.params, "UserName", required=True))
+        _update(call, _profile(user))
+        _record(call, user, "UserName", *_FLAGS)
     return {"RequestId": call.request_id}
 
 
@@ -96,6 +111,7 @@ def ram_delete_login_profile(call: Call) -> Dict[str, Any]:
         user = _user(call, get_str(call.params, "UserName", required=True))
         _profile(user)
         user.login_profile = None
+        _record(call, user, "UserName")
     return {"RequestId": call.request_id}
 
 
@@ -145,6 +161,7 @@ def ims_update_login_profile(call: Call) -> Dict[str, Any]:
         if status is not None:
             profile.Status = status  # type: ignore[assignment]
         body = _ims_profile(call, user, profile)
+        _record(call, user, "UserPrincipalName", "Status", *_FLAGS)
     return {"RequestId": call.request_id, "LoginProfile": body}
 
 
@@ -155,6 +172,7 @@ def ims_delete_login_profile(call: Call) -> Dict[str, Any]:
         user = _principal(call)
         _profile(user)
         user.login_profile = None
+        _record(call, user, "UserPrincipalName")
     return {"RequestId": call.request_id}
 
 

@@ -9,6 +9,7 @@ from typing import Any, Dict
 
 from pydantic import ValidationError
 
+from ..changes import record_call
 from ..exceptions import MaxComputeError, MaxComputeNoSuchProject
 from ..objects import McProperties
 from ..protocol import get_bool, get_int, get_str
@@ -86,7 +87,8 @@ def update_project_basic_meta(call: Call) -> Dict[str, Any]:
     UpdateProjectBasicMetaRequest). `comment` left out (null) is kept, "" clears it; the properties sent
     replace those of the project, the rest stay. Answers {requestId, httpCode, data}; what `data` holds is
     UNCONFIRMED ("The response result", a string: "success" here). The body's `status` (AVAILABLE/FROZEN,
-    named in the page's body example but not in the SDK model) is not modelled and is ignored."""
+    named in the page's body example but not in the SDK model) is not modelled and is ignored. The call is
+    recorded as a write event (serviceName Odps, UNCONFIRMED; changes.py)."""
     name = call.path_params.get("projectName", "")
     body = call.body or {}
     with call.backend.lock:
@@ -101,6 +103,8 @@ def update_project_basic_meta(call: Call) -> Dict[str, Any]:
             project.properties = properties
         if comment is not None:
             project.comment = comment or None
+        record_call(call, request_parameters={"projectName": name}, resource_name=name,
+                    resource_type="ACS::MaxCompute::Project")
     return {"requestId": call.request_id, "httpCode": 200, "data": "success"}
 
 
