@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 from dwdiag.clients import CallStats, ClientError, Credentials, Session
 from dwdiag.clients.errors import NETWORK
 from dwdiag.clients.retry import RetryPolicy
-from dwdiag.collectors.base import OncePerRun, RegionContext
+from dwdiag.collectors.base import Only, OncePerRun, RegionContext
 from dwdiag.collectors.cache import EvidenceCache, cache_key
 from dwdiag.collectors.checkpoint import Checkpoint
 from dwdiag.collectors.region import Collected, ExecutorFactory, collect_region, pool_per_family, pool_sizes
@@ -117,13 +117,14 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
             progress: Optional[Callable[[str], None]] = None, cache_store: Optional[Store] = None,
             checkpoints: Optional[Callable[[str], Checkpoint]] = None, stop: Optional[Callable[[], bool]] = None,
             limit: Optional[CallError] = None, account: Optional[str] = None,
-            placed: Optional[str] = None) -> Swept:
+            placed: Optional[str] = None, only: Optional[Only] = None) -> Swept:
     """Check the credentials, then collect each region (in parallel) into one evidence snapshot.
     `cache_store` keeps the answers that cannot change between runs (see collectors/cache.py). With
     `checkpoints` (a region's checkpoint), the sweep resumes what is kept, keeps what it collects, and
     starts no new item once `stop()` says so; `limit` ends what is left as that error. `account` is the
     account swept when the caller knows it (else the credentials' own, asked of STS); `placed` the account
-    in the store's places of an organization run (the cache is per place)."""
+    in the store's places of an organization run (the cache is per place). With `only`, each region's
+    workspaces and MaxCompute projects are exactly those (the watch's re-checks)."""
     settings = sweep.settings
     account = account or sweep.whoami(regions[0])
     per_piece = settings.collecting_seconds() if checkpoints is not None else None
@@ -142,7 +143,8 @@ def collect(sweep: Sweep, *, regions: list[str], categories: list[Category], now
                      plan["maxcompute_calls_at_least"], timed["seconds_at_least"], pieces)
 
         ctx = RegionContext(sweep.session(region), settings, now, sweep.session, settings.workspaces, progress, cache,
-                            shared=sweep.shared, stop=stop if checkpoints else None, planned=planned)
+                            shared=sweep.shared, stop=stop if checkpoints else None, planned=planned,
+                            only=only)
         got = collect_region(ctx, categories, sweep.pool_sizes, sweep.executors,
                              checkpoint=checkpoints(region) if checkpoints else None, limit=limit)
         if cache_store is not None:

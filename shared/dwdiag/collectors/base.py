@@ -59,6 +59,15 @@ class OncePerRun:
         return answer.result()
 
 
+@dataclass(frozen=True)
+class Only:
+    """Exactly these objects of a region, and nothing else of their kinds (an empty set: none of them): the
+    watch re-collects the workspaces and MaxCompute projects an event named (dwdiag/watch)."""
+
+    workspaces: frozenset[str] = frozenset()
+    projects: frozenset[str] = frozenset()
+
+
 @dataclass
 class RegionContext:
     session: Session
@@ -73,6 +82,7 @@ class RegionContext:
     # of the run. None: collect everything, however long it takes.
     stop: Optional[Callable[[], bool]] = None
     planned: Optional[Callable[[dict[str, int]], None]] = None  # told what the region needs before it starts
+    only: Optional[Only] = None  # these objects, not the filters of the settings
 
     def out_of_time(self) -> bool:
         return self.stop is not None and self.stop()

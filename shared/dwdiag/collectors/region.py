@@ -160,9 +160,11 @@ class _Region:
             if PC in chosen else None
         strategies = ex.dataworks.submit(self.listed, "strategies", lambda: _strategies(ctx), _model(SecurityStrategy),
                                          _wire) if DT in chosen else None
+        only = ctx.only  # the watch's objects: a kind it names none of is not even listed
         workspaces, ws_error = self.listed("workspaces", lambda: _workspaces(ctx), _model(Workspace), _wire) \
-            if chosen - {PC} else ([], None)
-        names, names_error = self.listed("projects", lambda: _maxcompute_names(ctx)) if CS in chosen else ([], None)
+            if chosen - {PC} and (only is None or only.workspaces) else ([], None)
+        names, names_error = self.listed("projects", lambda: _maxcompute_names(ctx)) \
+            if CS in chosen and (only is None or only.projects) else ([], None)
         todo = [w for w in workspaces if self.cp is None or not self.cp.has(WORKSPACE, w.id)]
         self.plan = _plan(todo, first_pass + the_rest, [n for n in names if self.cp is None
                                                           or not self.cp.has(PROJECT, n)], len(workspaces), len(names))
@@ -424,6 +426,8 @@ def _workspaces(ctx: RegionContext) -> tuple[list[Workspace], Optional[CallError
     if f.error:
         return [], f.error
     found, err = parse_list(Workspace, f.data, "dataworks", "ListProjects", ctx.region)
+    if ctx.only is not None:
+        return [w for w in found if w.id in ctx.only.workspaces], err
     wanted = set(ctx.workspace_filter)
     return [w for w in found if not wanted or w.id in wanted], err
 
@@ -436,6 +440,8 @@ def _maxcompute_names(ctx: RegionContext) -> tuple[list[str], Optional[CallError
     if any(not isinstance(n, str) or not n for n in names):
         return [], CallError(product="maxcompute", operation="ListProjects", code="MalformedResponse",
                              message="a project without a name", region=ctx.region)
+    if ctx.only is not None:
+        return [n for n in names if n in ctx.only.projects], None
     wanted = set(ctx.settings.maxcompute_projects)
     return [n for n in names if not wanted or n in wanted], None
 
