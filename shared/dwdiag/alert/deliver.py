@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from dwdiag.alert.digest import AlertDigest
 from dwdiag.alert.message import build_message
@@ -85,7 +85,7 @@ def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, s
             route: str = DEFAULT_ROUTE) -> dict[str, str]:
     """Send what earlier runs could not send to this robot (`route`), then this run's message per region;
     returns what happened."""
-    outcome = _send_pending(store, send, route)
+    outcome = send_pending(store, send, route)
     location = report_location(store, result, settings)
     for region in result.summary.regions:
         where = layout.place(result.summary.account_id, region)
@@ -97,35 +97,47 @@ def deliver(store: Store, result: RunResult, diffs: Diffs, settings: Settings, s
         if not digest.has_changes() and not settings.alert_always:
             outcome[where] = "unchanged"
             continue
-        body = build_message(digest)
-        try:
-            send(body)
-        except Exception as exc:  # noqa: BLE001 - a failed alert is recorded and retried next run
-            outcome[where] = f"failed: {redact_text(str(exc))}"
-            _queue(store, {"run_id": result.run_id, "region": where, "marker": marker, "body": body, "route": route})
-            continue
-        store.write(marker, {"run_id": result.run_id, "region": where, "sent": True})
-        outcome[where] = "sent"
+        outcome[where] = send_once(store, send, build_message(digest), run_id=result.run_id, where=where,
+                                   marker=marker, route=route)
     return outcome
 
 
+def send_once(store: Store, send: Send, body: dict, *, run_id: str, where: str, marker: str,
+              route: str = DEFAULT_ROUTE) -> str:
+    """Send one message and mark it sent; one DingTalk did not accept waits in the store for the next run."""
+    try:
+        send(body)
+    except Exception as exc:  # noqa: BLE001 - a failed alert is recorded and retried next run
+        _queue(store, {"run_id": run_id, "region": where, "marker": marker, "body": body, "route": route})
+        return f"failed: {redact_text(str(exc))}"
+    store.write(marker, {"run_id": run_id, "region": where, "sent": True})
+    return "sent"
+
+
 def digest_for(result: RunResult, region: str, diffs: Diffs, settings: Settings, location: str) -> AlertDigest:
-    mine = [d for (r, _), d in diffs.items() if r == region]
-    floor = settings.alert_min_risk.rank
-    # A waived risk was accepted by a person until its expiry: neither announced nor counted as open.
-    new = [f for d in mine for f in d.new if f.risk_level.rank >= floor and not f.waived]
     current = [f for f in result.findings if f.region == region]
     open_by_risk: dict[str, int] = {}
     for f in current:
         if f.status is Status.fail and not f.waived:
             open_by_risk[f.risk_level.value] = open_by_risk.get(f.risk_level.value, 0) + 1
+    return digest_of(result.run_id, region, diffs, settings, location, categories=[c.value for c in result.categories],
+                     open_by_risk=open_by_risk, errors=sum(1 for f in current if f.status is Status.error),
+                     account_id=result.account_id)
+
+
+def digest_of(run_id: str, region: str, diffs: Diffs, settings: Settings, location: str, *, categories: list[str],
+              open_by_risk: dict[str, int], errors: int, account_id: Optional[str] = None) -> AlertDigest:
+    """The alert about one region's diffs: new fails at or above the alert threshold, and resolved ones."""
+    mine = [d for (r, _), d in diffs.items() if r == region]
+    floor = settings.alert_min_risk.rank
+    # A waived risk was accepted by a person until its expiry: neither announced nor counted as open.
+    new = [f for d in mine for f in d.new if f.risk_level.rank >= floor and not f.waived]
     return AlertDigest(
-        run_id=result.run_id, region=region, categories=[c.value for c in result.categories],
+        run_id=run_id, region=region, categories=categories,
         open_by_risk=open_by_risk, new=new, regressed={fp for d in mine for fp in d.regressed},
         resolved=[Finding.from_dict(f) for d in mine for f in d.resolved],
-        errors=sum(1 for f in current if f.status is Status.error), report_location=location,
-        at_mobiles=list(settings.alert_at_mobiles),
-        account_id=result.account_id if settings.accounts != "self" else None)
+        errors=errors, report_location=location, at_mobiles=list(settings.alert_at_mobiles),
+        account_id=account_id if settings.accounts != "self" else None)
 
 
 def report_location(store: Store, result: RunResult, settings: Settings) -> str:
@@ -156,7 +168,7 @@ def _take_over_legacy_queue(store: Store) -> None:
     store.delete(layout.LEGACY_PENDING)
 
 
-def _send_pending(store: Store, send: Send, route: str = DEFAULT_ROUTE) -> dict[str, str]:
+def send_pending(store: Store, send: Send, route: str = DEFAULT_ROUTE) -> dict[str, str]:
     """Messages earlier runs could not send go first, oldest first (their keys begin with the run id,
     which begins with its start time); each is deleted once DingTalk accepted it, and those that fail
     again stay. One whose sent-marker is already there (another run sent it) is only deleted."""

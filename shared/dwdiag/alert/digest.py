@@ -21,6 +21,7 @@ class AlertDigest:
     report_location: str              # oss:// URL, presigned https URL or local path
     at_mobiles: list[str] = field(default_factory=list)  # @ these when a new finding is high risk
     account_id: Optional[str] = None  # the account swept, named in an organization run's messages
+    triggers: list[str] = field(default_factory=list)  # a watch's: the events that made it re-check
 
     def has_changes(self) -> bool:
         return bool(self.new or self.resolved)

@@ -25,6 +25,9 @@ RISKS = ("high", "medium", "low")
 NAME_CAP, ID_CAP, RESULT_CAP, SUGGESTION_CAP, LOCATION_CAP = 160, 160, 500, 500, 600
 
 
+TRIGGERS_SHOWN = 10  # events named in a watch's alert; the rest are counted
+
+
 def report_link(location: str) -> str:
     """A URL we made ourselves (a presigned report) becomes a link, whole: a cut or escaped one
     would not open. Anything else (an oss:// or local path) is shown as escaped text."""
@@ -191,6 +194,11 @@ def build_message(digest: AlertDigest, max_bytes: int = MAX_BYTES) -> dict:
             + (" · " + ", ".join(escape_md(_category_title(c), 80) for c in digest.categories)
                if digest.categories else "") + "\n\n",
             f"**Open fails:** {counts}\n\n"]
+    if digest.triggers:  # a watch's re-check: what the change was, by whom, when
+        shown = digest.triggers[:TRIGGERS_SHOWN]
+        more = len(digest.triggers) - len(shown)
+        head.append("**Re-checked after:** " + "; ".join(escape_md(t, 200) for t in shown)
+                    + (f"; and {more} more" if more else "") + "\n\n")
     if at:
         # DingTalk only renders the mention when `@<mobile>` is also in the text.
         head.append(" ".join(f"@{m}" for m in at) + "\n\n")
