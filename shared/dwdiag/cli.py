@@ -184,6 +184,44 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from dwdiag.alert.deliver import dingtalk_sender
+    from dwdiag.watch.run import watch, watch_sweep
+
+    store = _output_store(settings, args.output)
+    if store is None:
+        raise UserError("the watch keeps its cursor in the store: give --output DIR, or DWDIAG_OSS_BUCKET")
+    with _writing(settings, args.output):
+        done = watch(settings, watch_sweep(settings, None), store,
+                     None if args.no_alert else dingtalk_sender(settings), now=_parse_now(args.now),
+                     regions=args.region or None)
+    summary = done.summary
+    if args.format == "json":
+        doc = {**summary.model_dump(mode="json"), "findings": [f.public() for f in done.findings]}
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(watch_report(summary))
+    return 1 if summary.problems and not summary.rechecked and not summary.events else 0
+
+
+def watch_report(summary) -> str:
+    lines = [f"watch {summary.watch_id}: {summary.events} new write event(s), "
+             f"{sum(summary.unknown.values())} not in the table, {summary.pending} change(s) left for the next watch"]
+    lines += [f"  window {region}: {start} to {end}" for region, (start, end) in summary.windows.items()]
+    lines += [f"  {t}" for t in summary.triggers]
+    lines += [f"  not in the table: {name} x{n}" for name, n in sorted(summary.unknown.items())]
+    for region, categories in summary.rechecked.items():
+        for category, what in categories.items():
+            lines.append(f"  re-checked {region}/{category}: {json.dumps(what, sort_keys=True)}")
+    lines.append("  findings: " + ", ".join(f"{n} {k}" for k, n in summary.changes.items()))
+    lines += [f"  alert {region}: {outcome}" for region, outcome in summary.alerts.items()]
+    lines += [f"  gap: {g}" for g in summary.gaps]
+    lines += [f"  problem: {p}" for p in summary.problems]
+    return "\n".join(lines)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     if "datasource_access_strict" not in settings.model_fields_set:
@@ -446,6 +484,15 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--sync", action="store_true", help="wait for the run and print its summary")
     inv.add_argument("--no-alert", action="store_true", help="ask the run not to send the DingTalk alert")
     inv.set_defaults(func=cmd_invoke)
+
+    wat = sub.add_parser("watch", help="re-check what ActionTrail write events say changed since the last watch")
+    wat.add_argument("--region", action="append", default=[], help="region to watch (repeatable; default "
+                     "DWDIAG_REGIONS)")
+    wat.add_argument("--format", choices=["table", "json"], default="table")
+    wat.add_argument("--output", metavar="DIR", help="the store with the cursor and latest/ (default DWDIAG_OSS_*)")
+    wat.add_argument("--no-alert", action="store_true", help="do not send the DingTalk alert")
+    wat.add_argument("--now", help="watch up to this time (default: now); for replaying a window")
+    wat.set_defaults(func=cmd_watch)
 
     demo = sub.add_parser("demo", help="run the same sweep against the emulated demo tenant (no cloud account)")
     results_options(demo, DEMO_OUTPUT)

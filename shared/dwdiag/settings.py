@@ -59,6 +59,9 @@ SECRET_SETTINGS = frozenset({"dingtalk_secret", "dingtalk_webhook", "alert_route
 ROUTE_KEY = r"^(\d{16}|fd-[A-Za-z0-9]+|r-[A-Za-z0-9]+)$"
 
 
+WATCH_PRODUCTS = ("dataworks", "maxcompute", "ram", "actiontrail")  # whose write events the watch follows
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", case_sensitive=False)
 
@@ -157,6 +160,21 @@ class Settings(BaseSettings):
     fix_max_evidence_age_hours: float = Field(default=24, gt=0)
     waivers_file: Optional[str] = None  # a YAML waiver file (dwdiag.waivers); --waivers FILE wins
 
+    # The watch (`dwdiag watch`, docs/watch.md): ActionTrail write events since its cursor re-check the objects
+    # they name. Each window goes back `watch_overlap_seconds` before the cursor (ActionTrail delivers an event
+    # about 10 minutes after the call); a cursor older than `watch_lookback_seconds` is a gap, and the watched
+    # categories are swept whole instead. The watch's calls use `watch_quota_share` of each rate, and it
+    # re-checks at most `watch_max_objects` objects a run (the rest wait in its cursor for the next).
+    watch_overlap_seconds: float = Field(default=900, ge=0, le=86400)
+    watch_lookback_seconds: float = Field(default=6 * 3600, gt=0, le=90 * 86400)
+    watch_quota_share: float = Field(default=0.25, gt=0, le=1)
+    watch_max_objects: int = Field(default=50, ge=1)
+    # ActionTrail service names per product (dataworks, maxcompute, ram, actiontrail) replacing the table's
+    # (shared/dwdiag/catalog/watch.yaml), and more event names as {"<product>:<EventName>": "<product>:<a
+    # listed EventName>"}: the event then re-checks what the listed one does.
+    watch_service_names: dict[str, list[str]] = Field(default_factory=dict)
+    watch_extra_events: dict[str, str] = Field(default_factory=dict)
+
     @field_validator(
         "regions", "workspaces", "enabled_items", "disabled_items", "emr_access_mode_keys",
         "signin_regions", "categories", "alert_at_mobiles", "account_folders", "exclude_accounts",
@@ -165,6 +183,23 @@ class Settings(BaseSettings):
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _list(value)
+
+    @field_validator("watch_service_names")
+    @classmethod
+    def _watch_products(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(WATCH_PRODUCTS))
+        if unknown:
+            raise ValueError(f"unknown product {', '.join(unknown)}; the products are {', '.join(WATCH_PRODUCTS)}")
+        return value
+
+    @field_validator("watch_extra_events")
+    @classmethod
+    def _watch_events(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in [*value, *value.values()]:
+            product, _, event = name.partition(":")
+            if product not in WATCH_PRODUCTS or not event:
+                raise ValueError(f"{name!r} is not <product>:<EventName> with a product of {', '.join(WATCH_PRODUCTS)}")
+        return value
 
     @field_validator("accounts", mode="before")
     @classmethod

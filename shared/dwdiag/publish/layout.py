@@ -21,6 +21,9 @@ latest/<place>/<category>.json                              written last by each
 latest/report.html                                          the very last, by whoever derived the report
 open/<category>/<places>.json                               a run still being collected (continuations)
 runs/<YYYY-MM-DD>/<run_id>/checkpoint/...                   its progress (collectors/checkpoint.py)
+watch/cursor/<place>.json                                   the watch's cursor: until when it read events
+watch/runs/<YYYY-MM-DD>/<watch_id>.json                     a watch's summary
+watch/runs/<YYYY-MM-DD>/<watch_id>/alerts/<place>.json      a watch's alert DingTalk accepted
 """
 
 from __future__ import annotations
@@ -78,6 +81,14 @@ def category_key(prefix: str, where: str, category: Category, name: str) -> str:
 
 def latest_key(where: str, category: Category) -> str:
     return f"latest/{where}/{category.value}.json"
+
+
+def watch_cursor(where: str) -> str:
+    return f"watch/cursor/{where}.json"
+
+
+def watch_prefix(watch_id: str) -> str:
+    return "watch/" + run_prefix(watch_id)
 
 
 def alert_marker(prefix: str, where: str) -> str:
