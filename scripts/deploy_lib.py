@@ -61,20 +61,43 @@ MAX_ASYNC_RETRY_ATTEMPTS = 2
 # A nightly event still queued after 12 hours is dropped rather than run next to the next night's.
 MAX_ASYNC_EVENT_AGE_SECONDS = 43_200
 
+# The watch (functions/watch/index.py, dwdiag.fc.watch): a fifth function beside the four categories'. Every
+# 10 minutes it reads ActionTrail's write events since its cursor in the results bucket and re-checks the
+# objects they name. It follows one account (DWDIAG_ACCOUNTS=self), never fans out or continues itself, so it
+# has a short fixed timeout of its own rather than the FunctionTimeout of the sweeps' continuation.
+WATCH = "watch"  # its folder under functions/, and what `functions()` maps its name to
+WATCH_CRON = "0 */10 * * * *"  # 6-field UTC cron: second 0 of every 10th minute
+WATCH_PERIOD_SECONDS = 600
+WATCH_TIMEOUT_SECONDS = 300
+# No async retry: a watch that failed is repeated by the next timer 10 minutes later, from the same cursor
+# (it is written only at the end of a watch), so a retry would only do the next watch's work early and spend
+# the quota share twice. An event queued longer than the period less the timeout is dropped: the watch it
+# would start could still be running when the next timer's starts, and that one reads the same events.
+WATCH_MAX_ASYNC_RETRY_ATTEMPTS = 0
+WATCH_MAX_ASYNC_EVENT_AGE_SECONDS = WATCH_PERIOD_SECONDS - WATCH_TIMEOUT_SECONDS
 
-def function_name(category: Category | str) -> str:
-    """`dwdiag-computing-storage` for `computing_storage`."""
-    return f"{SERVICE_NAME}-{Category(category).value.replace('_', '-')}"
+
+def function_name(function: Category | str) -> str:
+    """`dwdiag-computing-storage` for `computing_storage`, `dwdiag-watch` for the watch."""
+    value = WATCH if function == WATCH else Category(function).value
+    return f"{SERVICE_NAME}-{value.replace('_', '-')}"
 
 
-def functions() -> dict[str, str]:
-    """Function name -> category, in the catalog's order."""
+def category_functions() -> dict[str, str]:
+    """The four category functions: name -> category, in the catalog's order. These are the functions that
+    fan out to themselves (fc:InvokeFunction)."""
     return {function_name(c): c.value for c in Category}
 
 
-def package_zip(category: Category | str) -> str:
+def functions() -> dict[str, str]:
+    """Every function: name -> its folder under functions/ (the category, or `watch`), the categories first
+    in the catalog's order, then the watch."""
+    return {**category_functions(), function_name(WATCH): WATCH}
+
+
+def package_zip(function: Category | str) -> str:
     """The code package scripts/package builds for a function, relative to the project root."""
-    return f"{PACKAGE_DIR}/{function_name(category)}.zip"
+    return f"{PACKAGE_DIR}/{function_name(function)}.zip"
 
 
 def function_arn(name: str, edition: str = "fc2") -> str:
@@ -106,6 +129,9 @@ def policy_document(bucket: str, prefix: str, edition: str = "fc2",
     """The RAM policy of the functions' role: the collectors' read actions, the store, self-invocation,
     and the organization sweep's listing of members and AssumeRole on the member role.
 
+    All five functions share the role. Self-invocation is granted on the four category functions only: the
+    watch never invokes a function (its LookupEvents and OSS actions are among the grants above).
+
     `bucket`, `prefix` and `member_role` may be deploy-time placeholders (`${OssBucket}` in template.yml's
     `!Sub`).
     """
@@ -118,7 +144,7 @@ def policy_document(bucket: str, prefix: str, edition: str = "fc2",
             {"Effect": "Allow", "Action": sorted(BUCKET_ACTIONS), "Resource": [f"acs:oss:*:*:{bucket}"],
              "Condition": {"StringLike": {"oss:Prefix": [f"{prefix}*"]}}},
             {"Effect": "Allow", "Action": sorted(INVOKE_ACTIONS),
-             "Resource": [function_arn(name, edition) for name in functions()]},
+             "Resource": [function_arn(name, edition) for name in category_functions()]},
             *organization_statements(member_role),
         ],
     }
@@ -219,7 +245,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                    help="--member: the functions' service role in the scanning account, for the trust policy")
     p.add_argument("--operator", default="",
                    help="--member: the ARN of a RAM user or role that may also assume the member role")
-    sub.add_parser("functions", help="print function name and category, one per line")
+    sub.add_parser("functions", help="print each function's name and its folder under functions/ (the category, "
+                                     "or watch), one per line")
     args = parser.parse_args(argv)
     if args.command == "policy" and args.remediation:
         json.dump(remediation_policy_document(), sys.stdout, indent=2)

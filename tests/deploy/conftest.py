@@ -1,4 +1,4 @@
-"""The deployment files, parsed once, and what each says about the four functions."""
+"""The deployment files, parsed once, and what each says about the five functions (four categories, the watch)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -73,3 +74,17 @@ def test_role_grants_assume_role_on_the_member_role_of_the_environment(bare_path
     done = run(["role", "--dry-run"], bare_path, DWDIAG_OSS_BUCKET="results", DWDIAG_MEMBER_ROLE="audit-reader")
     assert done.returncode in (0, 3), done.stderr
     assert "acs:ram::*:role/audit-reader" in done.stderr and "resourcemanager:ListAccounts" in done.stderr
+
+
+def test_ros_gives_every_template_parameter_and_the_watch_s_quota_share_from_the_environment(bare_path):
+    from tests.support.deploy import TEMPLATE
+
+    parameters = set(deploy.load_yaml(TEMPLATE)["Parameters"])
+    done = run(["ros", "--dry-run"], bare_path, DWDIAG_OSS_BUCKET="results", DEPLOY_CODE_BUCKET="code")
+    assert done.returncode in (0, 3), done.stderr
+    given = dict(re.findall(r"--parameter-override '?(\w+)=([^\s']*)", done.stderr))
+    assert set(given) == parameters, "every parameter of template.yml comes from the deploy's environment"
+    assert given["WatchQuotaShare"] == "0.25"
+    done = run(["ros", "--dry-run"], bare_path, DWDIAG_OSS_BUCKET="results", DEPLOY_CODE_BUCKET="code",
+               DWDIAG_WATCH_QUOTA_SHARE="0.5")
+    assert "WatchQuotaShare=0.5" in done.stderr

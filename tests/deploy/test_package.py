@@ -33,7 +33,7 @@ pytestmark = [
 def build(out: Path, version: str) -> subprocess.CompletedProcess:
     missing = missing_handlers()
     if missing:
-        pytest.skip(f"no handler yet at {', '.join(missing)}: scripts/package needs all four")
+        pytest.skip(f"no handler yet at {', '.join(missing)}: scripts/package needs every function's")
     env = {**os.environ, "DWDIAG_VENV": sys.prefix}  # the interpreter running these tests
     done = subprocess.run([str(ROOT / "scripts" / "package"), "--python", version, "--out", str(out)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -90,7 +90,8 @@ def test_each_handler_imports_from_the_package_alone_in_a_fresh_interpreter(loca
 
 def test_packages_carry_no_emulator_tests_or_caches_and_the_zip_matches_the_folder(local_build):
     out, _ = local_build
-    category_of = deploy.functions()
+    category_of = deploy.functions()  # function -> its folder under functions/ (the watch's is functions/watch/)
+    assert sorted(p.name for p in out.glob("*.zip")) == sorted(f"{name}.zip" for name in category_of)
     for name in category_of:
         folder, archive = out / name, out / f"{name}.zip"
         names = zipfile.ZipFile(archive).namelist()
@@ -104,7 +105,18 @@ def test_packages_carry_no_emulator_tests_or_caches_and_the_zip_matches_the_fold
         assert not any("__pycache__/" in n or n.endswith(".pyc") for n in names)
         assert not any(n.startswith("bin/") for n in names), "console scripts carry this machine's shebang"
         assert not any(n.startswith(("scripts/", "dwdiag/deploy")) for n in names), "deployment tooling stays home"
+        assert not any(re.fullmatch(r"event\.[\w.-]+\.json", n) for n in names), "the sample events stay home"
         assert "dwdiag/report/assets/report.js" in names and "dwdiag/report/assets/report.css" in names
+
+
+def test_the_watch_package_runs_the_watch(local_build):
+    """dwdiag-watch.zip holds functions/watch/index.py at its root, and the library the watch runs on."""
+    out, _ = local_build
+    archive = zipfile.ZipFile(out / f"{deploy.function_name(deploy.WATCH)}.zip")
+    assert archive.read("index.py") == (ROOT / "functions" / "watch" / "index.py").read_bytes()
+    names = set(archive.namelist())
+    assert {"dwdiag/fc/watch.py", "dwdiag/watch/__init__.py", "dwdiag/watch/run.py"} <= names
+    assert not {"event.timer.json", "event.eventbridge.json"} & names
 
 
 def find_python(version: str) -> str | None:

@@ -36,11 +36,15 @@ def test_member_role_parameter_is_the_setting_and_reaches_the_functions(template
     assert parameter["Default"] == DEFAULT_MEMBER_ROLE == Settings.model_fields["member_role"].default
     pattern = next(m.pattern for m in Settings.model_fields["member_role"].metadata if hasattr(m, "pattern"))
     assert parameter["AllowedPattern"] == pattern, "the template accepts exactly the role names the setting does"
-    for name, resource in fc2_functions.items():
-        assert resource["Properties"]["EnvironmentVariables"]["DWDIAG_MEMBER_ROLE"] == {"Ref": "MemberRole"}, \
-            "the role the functions assume is the one their policy lets them assume"
+    for name in deploy.category_functions():
+        assert fc2_functions[name]["Properties"]["EnvironmentVariables"]["DWDIAG_MEMBER_ROLE"] == \
+            {"Ref": "MemberRole"}, "the role the functions assume is the one their policy lets them assume"
         assert fc3_functions[name]["environmentVariables"]["DWDIAG_MEMBER_ROLE"] == \
             f"${{env('DWDIAG_MEMBER_ROLE', '{DEFAULT_MEMBER_ROLE}')}}"
+    # The watch follows its own account (DWDIAG_ACCOUNTS=self): it assumes no member role, so is given none.
+    watch = deploy.function_name(deploy.WATCH)
+    assert "DWDIAG_MEMBER_ROLE" not in fc2_functions[watch]["Properties"]["EnvironmentVariables"]
+    assert "DWDIAG_MEMBER_ROLE" not in fc3_functions[watch]["environmentVariables"]
 
 
 def test_policy_grants_what_the_collectors_call_and_nothing_else(policy):
@@ -105,9 +109,23 @@ def test_least_privilege_reads_everywhere_writes_only_under_the_prefix_and_invok
         "listing is limited to the results prefix"
     invoke = next(s for s in policy["Statement"] if set(s["Action"]) == set(deploy.INVOKE_ACTIONS))
     assert invoke["Resource"] == [f"acs:fc:*:*:services/{deploy.SERVICE_NAME}/functions/{name}"
-                                  for name in deploy.functions()]
+                                  for name in deploy.category_functions()]
     assume = next(s for s in policy["Statement"] if set(s["Action"]) == set(deploy.ASSUME_ACTIONS))
     assert assume["Resource"] == member_arns() and "Condition" not in assume
+
+
+def test_the_watch_shares_the_role_and_needs_no_grant_beyond_it(policy):
+    """The watch reads ActionTrail's write events and keeps its cursor, findings and alerts in the store: all
+    granted already. It never invokes a function, so fan-out's InvokeFunction stays on the four categories."""
+    watch = deploy.function_name(deploy.WATCH)
+    assert watch in deploy.functions() and watch not in deploy.category_functions()
+    granted = deploy.granted_actions(policy)
+    assert {"actiontrail:LookupEvents", *deploy.STORE_ACTIONS} <= granted
+    for edition in ("fc2", "fc3"):
+        document = deploy.policy_document("b", "p/", edition=edition)
+        [invoke] = [s for s in document["Statement"] if s["Action"] == list(deploy.INVOKE_ACTIONS)]
+        assert invoke["Resource"] == [deploy.function_arn(n, edition) for n in deploy.category_functions()]
+        assert deploy.function_arn(watch, edition) not in invoke["Resource"]
 
 
 def test_fc3_policy_differs_only_in_the_function_arns():
@@ -115,7 +133,7 @@ def test_fc3_policy_differs_only_in_the_function_arns():
     fc3 = deploy.policy_document("b", "p/", edition="fc3")
     at = next(i for i, s in enumerate(fc3["Statement"]) if s["Action"] == list(deploy.INVOKE_ACTIONS))
     assert fc2["Statement"][:at] + fc2["Statement"][at + 1:] == fc3["Statement"][:at] + fc3["Statement"][at + 1:]
-    assert fc3["Statement"][at]["Resource"] == [f"acs:fc:*:*:functions/{n}" for n in deploy.functions()]
+    assert fc3["Statement"][at]["Resource"] == [f"acs:fc:*:*:functions/{n}" for n in deploy.category_functions()]
     with pytest.raises(ValueError):
         deploy.policy_document("b", "p/", edition="fc4")
 

@@ -29,10 +29,10 @@ def attempts(runtime, request_id):
 
 # --- the template ---------------------------------------------------------------------------------
 
-def test_the_four_functions_are_read_from_template_yml():
+def test_the_five_functions_are_read_from_template_yml():
     functions = load_template(ROOT / "template.yml", {"OssBucket": "b", "OssRegion": "cn-hangzhou"})
     assert sorted(functions) == ["dwdiag-computing-storage", "dwdiag-data-production", "dwdiag-data-transmission",
-                                 "dwdiag-platform-config"]
+                                 "dwdiag-platform-config", "dwdiag-watch"]
     spec = functions["dwdiag-platform-config"]
     assert (spec.service, spec.handler, spec.timeout_s, spec.memory_mb) == ("dwdiag", "index.handler", 900, 512)
     assert (spec.async_config.max_retry_attempts, spec.async_config.max_event_age_s) == (2, 43200)

@@ -62,7 +62,7 @@ class TimerEvent(BaseModel):
     payload: Optional[str] = None
 
 
-def _decode(event: Any) -> Any:
+def decode(event: Any) -> Any:
     if isinstance(event, (bytes, bytearray)):
         event = event.decode("utf-8", errors="replace")
     if isinstance(event, str):
@@ -77,7 +77,7 @@ def _decode(event: Any) -> Any:
 
 def parse_event(event: Any) -> tuple[Payload, Optional[TimerEvent]]:
     """Return the payload, and the timer event around it if this is a timer invocation."""
-    data = _decode(event)
+    data = decode(event)
     if not isinstance(data, dict):
         raise UserError(f"the event must be a JSON object, not {type(data).__name__}")
     timer = None
@@ -87,7 +87,7 @@ def parse_event(event: Any) -> tuple[Payload, Optional[TimerEvent]]:
         except ValidationError as exc:
             raise UserError(describe_validation(exc, what="the timer event is malformed")) from None
         try:
-            data = _decode(timer.payload or "")
+            data = decode(timer.payload or "")
         except UserError as exc:
             raise UserError(f"the timer's payload: {exc}") from None
         if not isinstance(data, dict):

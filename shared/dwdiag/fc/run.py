@@ -24,7 +24,7 @@ from dwdiag.waivers import load_waivers
 log = logging.getLogger("dwdiag.fc")
 
 
-def _store(settings: Settings, credentials: Credentials) -> Optional[Store]:
+def results_store(settings: Settings, credentials: Credentials) -> Optional[Store]:
     """In FC the results bucket is reached over the region's internal endpoint, in the function's region
     unless DWDIAG_OSS_REGION says otherwise."""
     from dwdiag.fc import environ
@@ -53,7 +53,7 @@ def fan_out(payload: Payload, settings: Settings, credentials: Credentials, cont
             run_id: str, regions: list[str]) -> dict[str, Any]:
     """Queue one asynchronous invocation of this very function per region, then return."""
     endpoint, target = _myself(settings, context, regions)
-    store = _store(settings, credentials)
+    store = results_store(settings, credentials)
     if store is not None:
         shards.expect(store, run_id, category, regions)
     invocations: dict[str, str] = {}
@@ -75,7 +75,7 @@ def fan_out_accounts(payload: Payload, settings: Settings, credentials: Credenti
     """An organization run: queue one asynchronous invocation of this very function per (account, region),
     the largest first (organization.plan), after recording them all as the run's expected places."""
     endpoint, target = _myself(settings, context, regions)
-    store = _store(settings, credentials)
+    store = results_store(settings, credentials)
     accounts = resolve_accounts(settings, Sweep(settings, credentials).session(regions[0]))
     pieces = organization.plan(store, accounts, regions, category)
     if store is not None:
@@ -120,7 +120,7 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     waivers = (load_waivers(settings.waivers_file) if settings.waivers_file else []) + list(payload.waivers)
     account, sweep, unreachable = _in_account(payload, settings, Sweep(settings, credentials), run_id, regions)
     places = [layout.place(account if settings.accounts != "self" else None, r) for r in regions]
-    store = _store(settings, credentials)
+    store = results_store(settings, credentials)
     send = robots_for(settings, account, payload.folder_id, deadline=sweep.deadline,
                       organization=payload.account is not None) if payload.alert and store is not None else None
     resume, now = None, None
