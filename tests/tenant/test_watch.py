@@ -229,3 +229,20 @@ def test_the_watch_uses_its_share_of_each_quota():
     settings = _settings(watch_quota_share=0.1)
     plain, watcher = Sweep(settings, DEMO_CREDENTIALS), watch_sweep(settings, DEMO_CREDENTIALS)
     assert watcher.rates == {family: pytest.approx(rate * 0.1) for family, rate in plain.rates.items()}
+
+
+def test_unreadable_events_keep_the_cursor_and_say_so(world, tmp_path):
+    store, robot = LocalStore(tmp_path), Robot()
+    _watch(world, store, WORLD_NOW, robot)
+    world.add_fault(actions=["LookupEvents"], kind="error", status=503, code="ServiceUnavailable")
+    world.change("set_project_protection", project=PROJECT, protected=False)
+    world.advance(DELAY)
+    failed = _watch(world, store, WORLD_NOW + timedelta(seconds=DELAY), robot)
+    assert failed.summary.problems and all("cursor stays" in p for p in failed.summary.problems)
+    assert robot.sent == [] and failed.summary.rechecked == {}
+    cursor = json.loads((tmp_path / "watch/cursor/cn-hangzhou.json").read_text())
+    assert cursor["until"] == WORLD_NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "the window is read again next time"
+    world.clear_faults()
+    world.advance(INTERVAL)
+    after = _watch(world, store, WORLD_NOW + timedelta(seconds=DELAY + INTERVAL), robot)
+    assert after.summary.changes["new"] == 1 and after.summary.known == {"Odps:UpdateProject": 1}
