@@ -23,7 +23,6 @@ meanwhile (a retried part), it derives again, so the last documents written are 
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Optional
@@ -34,9 +33,9 @@ from dwdiag.models.run import RunResult
 from dwdiag.models.summary import RunSummary
 from dwdiag.outputs import csv as csv_output
 from dwdiag.outputs import ocsf
-from dwdiag.publish import history, layout, shards
+from dwdiag.publish import documents, history, layout, shards
 from dwdiag.remediation.plan import plan_for
-from dwdiag.store import Store, StoreError, stream
+from dwdiag.store import Store, stream
 
 log = logging.getLogger(__name__)
 ROUNDS = 3  # derive again at most this often when the records change under the deriver
@@ -137,15 +136,8 @@ def _findings(store: Store, prefix: str, cells: Cells, own: Optional[RunResult])
             yield from (planned(f) for f in own.findings if f.region == region and f.category is category)
             continue
         key = layout.category_key(prefix, where, category, layout.FINDINGS)
-        body = store.read_bytes(key)
-        if body is None:
-            raise StoreError(f"{store.location(key)} is missing although its part finished", key=key,
-                             code="NoSuchKey")
-        try:
-            doc = json.loads(body)
-        except ValueError as exc:
-            raise StoreError(f"{store.location(key)} is not JSON: {exc}", key=key, code="NotJSON") from None
-        yield from (Finding.from_dict(f) for f in doc.get("findings", []))
+        missing = "is missing although its part finished"
+        yield from (Finding.from_dict(f) for f in documents.findings(store, key, missing=missing))  # one at a time
 
 
 def planned(f: Finding) -> Finding:

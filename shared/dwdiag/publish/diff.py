@@ -7,14 +7,14 @@ resolved: it is carried, with its first_seen, so nothing is forgotten or re-anno
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from dwdiag.models.findings import Category, Finding, Status
 from dwdiag.models.run import RunResult
 from dwdiag.publish.layout import FINDINGS, category_key, latest_key, place
-from dwdiag.store import Store, StoreError
+from dwdiag.publish import documents
+from dwdiag.store import Store
 
 NEW, EXISTING, RESOLVED = "new", "existing", "resolved"
 CLEARED = (Status.passed, Status.not_applicable)
@@ -108,15 +108,14 @@ def diff_run(store: Store, result: RunResult) -> Diffs:
 
 def read_previous(store: Store, key: str) -> Optional[dict]:
     """A previous findings document as the diff needs it: open (fail) and waived findings whole, every
-    other finding only as its fingerprint and status. A large region's passes would otherwise be read
-    back as 100,000 full dicts just to learn that they passed."""
-    body = store.read_bytes(key)
-    if body is None:
+    other finding only as its fingerprint and status. The document is read as a stream
+    (publish/documents.py): a large region's 100,000 passes are never in memory as text or as full dicts
+    just to learn that they passed."""
+    doc = documents.head(store, key)
+    if doc is None:
         return None
-    try:
-        return json.loads(body, object_hook=_slim)
-    except ValueError as exc:
-        raise StoreError(f"{store.location(key)} is not JSON: {exc}", key=key, code="NotJSON") from None
+    doc["findings"] = [_slim(f) for f in documents.findings(store, key) if isinstance(f, dict)]
+    return doc
 
 
 def _slim(obj: dict) -> dict:

@@ -7,6 +7,7 @@ from typing import Optional
 
 from dwdiag.errors import UserError
 from dwdiag.models.findings import Category, Finding
+from dwdiag.publish import documents
 from dwdiag.publish.layout import latest_key, region_of
 from dwdiag.store import Store
 
@@ -33,10 +34,11 @@ def latest_findings(store: Store, regions: Optional[list[str]] = None) -> tuple[
     runs: list[str] = []
     for where in latest_places(store, regions):
         for category in Category:
-            doc = store.read(latest_key(where, category))
+            key = latest_key(where, category)
+            doc = documents.head(store, key)
             if not doc:
                 continue
-            findings += [Finding.from_dict(f) for f in doc.get("findings", [])]
+            findings += [Finding.from_dict(f) for f in documents.findings(store, key)]
             if doc.get("run_id") and doc["run_id"] not in runs:
                 runs.append(doc["run_id"])
     if not runs:

@@ -8,7 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Protocol
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, Optional, Protocol
 
 if TYPE_CHECKING:  # typing only: importing the store must not load the client layer or any SDK
     from dwdiag.clients.credentials import Credentials
@@ -31,6 +31,8 @@ class Store(Protocol):
     def read(self, key: str) -> Optional[Any]: ...
 
     def read_bytes(self, key: str) -> Optional[bytes]: ...
+
+    def open(self, key: str) -> Optional[IO[bytes]]: ...  # a binary file to read from (close it), or None
 
     def exists(self, key: str) -> bool: ...
 
@@ -116,6 +118,12 @@ class LocalStore:
     def read_bytes(self, key: str) -> Optional[bytes]:
         path = self._path(key)
         return path.read_bytes() if path.is_file() else None
+
+    def open(self, key: str) -> Optional[IO[bytes]]:
+        try:
+            return self._path(key).open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -113,6 +113,32 @@ class OssStore:
             return None
         return self._call("GetObject", name, lambda: result.body.read())
 
+    def open(self, key: str) -> Optional[IO[bytes]]:
+        """The object in a spooled file (memory up to SPOOL_BYTES, then local disk), read from the response
+        a block at a time: a large document is never whole in memory, and no connection stays open while
+        the caller reads."""
+        import alibabacloud_oss_v2 as oss
+
+        name = self.object_key(key)
+        request = oss.GetObjectRequest(bucket=self.bucket, key=name)
+        result = self._call("GetObject", name, lambda: self._client.get_object(request), missing_ok=True)
+        if result is None:
+            return None
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+
+        def fetch() -> None:
+            with result.body as body:
+                for block in body.iter_bytes(block_size=1 << 20):
+                    spool.write(block)
+
+        try:
+            self._call("GetObject", name, fetch)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return spool  # type: ignore[return-value]
+
     def read(self, key: str) -> Optional[Any]:
         body = self.read_bytes(key)
         if body is None:
