@@ -246,3 +246,20 @@ def test_unreadable_events_keep_the_cursor_and_say_so(world, tmp_path):
     world.advance(INTERVAL)
     after = _watch(world, store, WORLD_NOW + timedelta(seconds=DELAY + INTERVAL), robot)
     assert after.summary.changes["new"] == 1 and after.summary.known == {"Odps:UpdateProject": 1}
+
+
+def test_a_scheduling_identity_s_console_logon_re_checks_that_identity_where_it_schedules(world, tmp_path):
+    store, robot = LocalStore(tmp_path), Robot()
+    night = _nightly(world, store, WORLD_NOW)
+    before = _status(night, "schedule_identity_login", "270000000000001")  # sched_bot
+    _watch(world, store, WORLD_NOW, robot)
+    world.change("disable_console_logon", user_name="sched_bot")
+    world.advance(DELAY)
+    done = _watch(world, store, WORLD_NOW + timedelta(seconds=DELAY), robot)
+    scope = done.summary.rechecked["cn-hangzhou"]["data_production"]
+    assert scope["ram_users"] == ["270000000000001"]
+    used = {s.split("/")[0] for s in before.evidence["scheduling_for"]}
+    assert set(scope["workspaces"]) == used
+    identity = [f for f in done.findings if f.item_id == "schedule_identity_login"]
+    assert [f.fingerprint for f in identity] == [before.fingerprint], "the same finding, judged again"
+    assert "UpdateLoginProfile on ram user sched_bot" in " ".join(done.summary.triggers)

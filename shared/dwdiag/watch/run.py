@@ -17,12 +17,13 @@ MaxCompute `setproject` statement, for one).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from pydantic import BaseModel, Field
 
@@ -34,7 +35,7 @@ from dwdiag.errors import UserError
 from dwdiag.evaluate import evaluate
 from dwdiag.models.findings import Category, Finding, Status
 from dwdiag.models.run import new_run_id, utcnow
-from dwdiag.publish import layout
+from dwdiag.publish import documents, layout
 from dwdiag.publish.diff import Diff, compare
 from dwdiag.remediation import plan as remediation
 from dwdiag.settings import Settings
@@ -247,7 +248,7 @@ def _recheck(settings: Settings, sweep: Sweep, store: Store, send: Optional[Call
     """Re-check each scope within the budget; returns the changes left for the next watch."""
     summary, left, budget = result.summary, [], settings.watch_max_objects
     diffs: dict[str, dict[tuple[str, Category], Diff]] = {}
-    merged: dict[str, list[dict[str, Any]]] = {}
+    merged: dict[str, Counter] = {}  # per region, the open fails by risk of the documents re-written
     for (region, category), scope in sorted(scopes.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
         _identities(store, region, category, scope)
         size = 1 if scope.whole else len(scope.workspaces) + len(scope.projects) + len(scope.users)
@@ -263,9 +264,9 @@ def _recheck(settings: Settings, sweep: Sweep, store: Store, send: Optional[Call
         if found is None:
             left += [c for c in scope.changes if c not in left]
             continue
-        diff, current = _update_latest(store, region, category, scope, found, now, summary.watch_id)
+        diff, open_by_risk = _update_latest(store, region, category, scope, found, now, summary.watch_id)
         diffs.setdefault(region, {})[(region, category)] = diff
-        merged.setdefault(region, []).extend(current)
+        merged.setdefault(region, Counter()).update(open_by_risk)
         result.findings += found
         summary.rechecked.setdefault(region, {})[category.value] = scope.described()
         for key, items in (("new", diff.new), ("existing", diff.existing), ("resolved", diff.resolved)):
@@ -280,8 +281,7 @@ def _identities(store: Store, region: str, category: Category, scope: Scope) -> 
     names = {c.object_id for c in scope.changes if c.object == RAM_USER and c.object_id}
     if not names or category is not Category.data_production:
         return
-    doc = store.read(layout.latest_key(region, category)) or {}
-    for f in doc.get("findings", []):
+    for f in documents.findings(store, layout.latest_key(region, category)):
         if f.get("item_id") == IDENTITY_ITEM and (f.get("object_name") in names or f.get("object_id") in names):
             scope.users.add(f["object_id"])
             for used in (f.get("evidence") or {}).get("scheduling_for", []):
@@ -311,25 +311,34 @@ def _judge(settings: Settings, sweep: Sweep, now: datetime, region: str, categor
 
 
 def _update_latest(store: Store, region: str, category: Category, scope: Scope, found: list[Finding],
-                   now: datetime, watch_id: str) -> tuple[Diff, list[dict[str, Any]]]:
-    """Replace the scope's findings in latest/ with `found` and return the diff and the document's findings."""
+                   now: datetime, watch_id: str) -> tuple[Diff, Counter]:
+    """Replace the scope's findings in latest/ with `found`; return the diff and the document's open fails
+    by risk. The document is streamed twice (publish/documents.py), never held: once for its head and the
+    scope's findings, once to write the others through."""
     key = layout.latest_key(region, category)
-    previous = store.read(key) or {"region": region, "category": category.value, "run_id": watch_id,
-                                   "evaluated_at": now.isoformat()}
-    before = [f for f in previous.get("findings", []) if scope.holds(f)]
+    previous = documents.head(store, key) or {"region": region, "category": category.value, "run_id": watch_id,
+                                              "evaluated_at": now.isoformat()}
+    before = [f for f in documents.findings(store, key) if scope.holds(f)]
     carried = [f for f in previous.get("carried", []) if scope.holds(f)]
     diff = compare(found, {"findings": before, "carried": carried}, now.isoformat())
-    kept = [f for f in previous.get("findings", []) if not scope.holds(f)]
-    current = kept + [remediation.public(f) for f in found]
     fresh = {f.fingerprint for f in found}
-    head = {k: v for k, v in previous.items() if k not in ("findings", "resolved", "carried", "watched")}
+    head = {k: v for k, v in previous.items() if k not in ("resolved", "carried", "watched")}
     head["watched"] = {"watch_id": watch_id, "at": now.isoformat(),
                        "events": sorted({c.event_id for c in scope.changes})}
     head["resolved"] = [f for f in previous.get("resolved", []) if not scope.holds(f)] + \
         [dict(f, state="resolved") for f in diff.resolved if f["fingerprint"] not in fresh]
     head["carried"] = [f for f in previous.get("carried", []) if not scope.holds(f)] + diff.carried
-    store.write_chunks(key, stream.object_with_lists(head, {"findings": iter(current)}))
-    return diff, current
+    open_by_risk: Counter = Counter()
+
+    def current() -> Iterator[dict[str, Any]]:
+        kept = (f for f in documents.findings(store, key) if not scope.holds(f))
+        for f in itertools.chain(kept, (remediation.public(f) for f in found)):
+            if f.get("status") == Status.fail.value and not f.get("waived"):
+                open_by_risk[str(f.get("risk_level"))] += 1
+            yield f
+
+    store.write_chunks(key, stream.object_with_lists(head, {"findings": current()}))
+    return diff, open_by_risk
 
 
 def _sweep_whole(settings: Settings, sweep: Sweep, store: Store, send: Optional[Callable[[dict], None]],
@@ -344,7 +353,7 @@ def _sweep_whole(settings: Settings, sweep: Sweep, store: Store, send: Optional[
 
 def _alert(settings: Settings, store: Store, send: Callable[[dict], None], now: datetime,
            scopes: dict[tuple[str, Category], Scope], diffs: dict[str, dict[tuple[str, Category], Diff]],
-           merged: dict[str, list[dict[str, Any]]], result: WatchResult) -> None:
+           merged: dict[str, Counter], result: WatchResult) -> None:
     summary = result.summary
     summary.alerts.update(send_pending(store, send))
     location = store.location(layout.LATEST_REPORT)
@@ -353,10 +362,8 @@ def _alert(settings: Settings, store: Store, send: Callable[[dict], None], now: 
         if not any(d.new or d.resolved for d in mine.values()):
             summary.alerts[region] = "unchanged"
             continue
-        fails = [f for f in merged[region] if f.get("status") == Status.fail.value and not f.get("waived")]
         digest = digest_of(summary.watch_id, region, mine, settings, location,
-                           categories=sorted(c.value for (_, c) in mine),
-                           open_by_risk=dict(Counter(str(f.get("risk_level")) for f in fails)),
+                           categories=sorted(c.value for (_, c) in mine), open_by_risk=dict(merged[region]),
                            errors=sum(1 for d in mine.values() for f in d.new if f.status is Status.error))
         changes = {c.event_id: c for (r, _), scope in scopes.items() if r == region for c in scope.changes}
         digest.triggers = [c.describe() for c in sorted(changes.values(), key=lambda c: (c.when, c.event_name))]
