@@ -191,29 +191,26 @@ def _bool(value: Any, name: str) -> bool:
     raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
-def _workspace(backend: Backend, workspace_id: int) -> Tuple[RegionState, Workspace]:
+def _find(backend: Backend, pick: Any, what: str) -> Tuple[RegionState, Any]:
+    """The first region whose `pick(state)` finds the object, and the object."""
     for state in backend.regions.values():
-        ws = state.workspace_by_id.get(workspace_id)
-        if ws is not None:
-            return state, ws
-    raise ValueError(f"no DataWorks workspace {workspace_id} in account {backend.world.account_id}")
+        found = pick(state)
+        if found is not None:
+            return state, found
+    raise ValueError(f"no {what} in account {backend.world.account_id}")
+
+
+def _workspace(backend: Backend, workspace_id: int) -> Tuple[RegionState, Workspace]:
+    return _find(backend, lambda state: state.workspace_by_id.get(workspace_id), f"DataWorks workspace {workspace_id}")
 
 
 def _mc_project(backend: Backend, name: str) -> Tuple[RegionState, McProject]:
-    for state in backend.regions.values():
-        project = state.mc_by_name.get(name)
-        if project is not None:
-            return state, project
-    raise ValueError(f"no MaxCompute project {name!r} in account {backend.world.account_id}")
+    return _find(backend, lambda state: state.mc_by_name.get(name), f"MaxCompute project {name!r}")
 
 
 def _trail(backend: Backend, name: str) -> Tuple[RegionState, Trail]:
     """The account's own trail (a member cannot stop its management account's multi-account trail)."""
-    for state in backend.regions.values():
-        for trail in state.trails:
-            if trail.Name == name:
-                return state, trail
-    raise ValueError(f"no trail {name!r} in account {backend.world.account_id}")
+    return _find(backend, lambda state: next((t for t in state.trails if t.Name == name), None), f"trail {name!r}")
 
 
 def _member_change(backend: Backend, actor: str, workspace_id: Any, user_id: Any, role: Any,
