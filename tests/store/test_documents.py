@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dwdiag.publish import documents
-from dwdiag.publish.diff import read_previous
+from dwdiag.publish.diff import _whole, compare, read_previous
 from dwdiag.store import LocalStore, StoreError, stream
 
 
@@ -35,12 +35,14 @@ def test_a_document_written_whole_with_keys_after_the_findings_reads_the_same(tm
     assert [f["fingerprint"] for f in documents.findings(store, "d.json")] == ["a"]
 
 
-def test_the_diff_keeps_fails_whole_and_passes_as_fingerprint_and_status(tmp_path):
+def test_the_diff_keeps_what_it_compares_and_reads_the_resolved_ones_whole_again(tmp_path):
     store = LocalStore(tmp_path)
     _, rows = _write(store, "latest/r/c.json")
     doc = read_previous(store, "latest/r/c.json")
-    assert doc["run_id"] == "r1" and doc["findings"][0] == rows[0]
+    assert doc["run_id"] == "r1" and doc["findings"][0] == {"fingerprint": "f0", "status": "fail"}
     assert doc["findings"][1:] == [{"fingerprint": "f1", "status": "pass"}, {"fingerprint": "f2", "status": "pass"}]
+    diff = _whole(store, "latest/r/c.json", compare([], doc, "2026-11-28T02:00:00+00:00"))
+    assert diff.resolved == [rows[0]], "a fail gone now is resolved, reported as it was written"
 
 
 def test_missing_and_broken_documents(tmp_path):

@@ -88,13 +88,16 @@ def diff_run(store: Store, result: RunResult) -> Diffs:
         where = place(result.summary.account_id, region)
         for category in result.categories:
             mine = [f for f in result.findings if f.region == region and f.category is category]
-            previous = read_previous(store, latest_key(where, category))
+            source = latest_key(where, category)
+            previous = read_previous(store, source)
             back = previous.get("run_path") if previous else None
             if previous and previous.get("run_id") == result.run_id:
                 # A repeat of this very run (FC retried it after latest/ moved): compare with the one before.
                 back = previous.get("previous_run_path")
-                previous = read_previous(store, category_key(back, where, category, FINDINGS)) if back else None
-            diffs[(region, category)] = _reopen(compare(mine, previous, seen_at), previous)
+                source = category_key(back, where, category, FINDINGS) if back else ""
+                previous = read_previous(store, source) if back else None
+            diff = _reopen(compare(mine, previous, seen_at), previous)
+            diffs[(region, category)] = _whole(store, source, diff) if previous else diff
             diffs[(region, category)].previous_run_path = back
     totals = {"new": 0, "existing": 0, "resolved": 0, "regressions": 0}
     for d in diffs.values():
@@ -107,10 +110,10 @@ def diff_run(store: Store, result: RunResult) -> Diffs:
 
 
 def read_previous(store: Store, key: str) -> Optional[dict]:
-    """A previous findings document as the diff needs it: open (fail) and waived findings whole, every
-    other finding only as its fingerprint and status. The document is read as a stream
-    (publish/documents.py): a large region's 100,000 passes are never in memory as text or as full dicts
-    just to learn that they passed."""
+    """A previous findings document as the diff needs it: each finding only as the fields the comparison
+    reads (KEPT), the document read as a stream (publish/documents.py). A large region's 100,000 findings
+    are never in memory as text or as full dicts; the few the diff reports whole (resolved, carried) are
+    read again by `_whole`."""
     doc = documents.head(store, key)
     if doc is None:
         return None
@@ -118,10 +121,27 @@ def read_previous(store: Store, key: str) -> Optional[dict]:
     return doc
 
 
+# What the comparison reads of a previous finding: its identity and state, and what `_covered` matches on.
+KEPT = ("fingerprint", "status", "first_seen", "waived", "item_id", "region", "object_id", "workspace_id")
+
+
 def _slim(obj: dict) -> dict:
-    if "fingerprint" in obj and "status" in obj and obj["status"] != Status.fail.value and not obj.get("waived"):
-        return {"fingerprint": obj["fingerprint"], "status": obj["status"]}
-    return obj
+    if obj.get("status") != Status.fail.value and not obj.get("waived"):
+        return {"fingerprint": obj.get("fingerprint"), "status": obj.get("status")}
+    return {k: obj[k] for k in KEPT if k in obj}
+
+
+def _whole(store: Store, key: str, diff: Diff) -> Diff:
+    """The resolved and carried findings of the diff as the previous document holds them: whole, for the
+    alert and the next latest/ document. One more pass over the document, keeping only those."""
+    wanted = {f["fingerprint"] for f in (*diff.resolved, *diff.carried) if set(f) <= set(KEPT)}
+    if not wanted:
+        return diff
+    whole = {f["fingerprint"]: f for f in documents.findings(store, key)
+             if isinstance(f, dict) and f.get("fingerprint") in wanted}
+    diff.resolved = [whole.get(f["fingerprint"], f) for f in diff.resolved]
+    diff.carried = [whole.get(f["fingerprint"], f) for f in diff.carried]
+    return diff
 
 
 def _reopen(diff: Diff, previous: Optional[dict]) -> Diff:
