@@ -1,4 +1,4 @@
-"""Deployment facts derived from the code: function names, package paths and the RAM policies.
+"""Deployment facts derived from the code: function names, package paths, the dependency layer and the RAM policies.
 
 `template.yml` (FC 2.0, ROS `Aliyun::Serverless-2018-04-03`), `s.yaml` (Serverless Devs, FC 3.0) and
 `deploy/member-role.yml` (the read-only role of an organization sweep, created in each member account)
@@ -7,12 +7,17 @@ lists come from the client layer's operation table and nowhere else. `scripts/de
 the scanning account's document, `scripts/deploy policy --member` the member role's. It is deployment
 tooling, not part of the library the functions run, so it lives beside the scripts and never ships in
 a function package: `python -m scripts.deploy_lib policy`.
+
+The functions' third-party dependencies are one FC layer (LAYER_*), which `scripts/deploy` publishes and
+both templates reference by its version ARN; docs/deploy-layer.md has the design and its sources.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -22,7 +27,26 @@ from dwdiag.models.findings import Category
 from dwdiag.settings import DEFAULT_MEMBER_ROLE
 
 SERVICE_NAME = "dwdiag"  # the FC 2.0 service; FC 3.0 has no services
-PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function
+PACKAGE_DIR = "build/fc"  # where scripts/package writes one folder and one zip per function, and the layer
+
+# The dependency layer: the third-party packages every function imports (pyproject's dependencies and the
+# `cloud` extra, for CPython 3.10 on manylinux x86_64) under `python/`, which FC unpacks to /opt/python, a
+# directory on a Python function's import path ("Create a custom layer",
+# https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/create-a-custom-layer-1). Each function's
+# own zip holds only its handler and the dwdiag library, so a dependency upgrade publishes one layer
+# version instead of five full packages. A layer version is addressed by its ARN,
+# acs:fc:<region>:<account>:layers/<name>/versions/<n> (the `arnV2` of FC's Layer structure,
+# https://www.alibabacloud.com/help/en/fc/developer-reference/api-fc-open-2021-04-06-struct-layer, and the
+# `layerVersionArn` Serverless Devs prints, https://github.com/devsapp/fc3/blob/main/docs/zh/command/layer.md).
+LAYER_NAME = "dwdiag-deps"  # the FC layer's name (one per account and region)
+LAYER_ZIP = f"{PACKAGE_DIR}/dwdiag-deps-layer.zip"  # scripts/package's LAYER
+LAYER_RUNTIMES = ("python3.10",)  # its CompatibleRuntime: the functions' runtime
+LAYER_PARAMETER = "DepsLayerArn"  # template.yml's parameter, every function's `Layers`
+LAYER_ENVIRONMENT = "DEPLOY_LAYER_ARN"  # what s.yaml's `layers` read, and scripts/deploy exports after publishing
+LAYER_ARN = re.compile(r"acs:fc:[a-z0-9-]+:[0-9]+:layers/[A-Za-z0-9_-]+/versions/[0-9]+")
+# A layer version's description names the layer zip's digest, so an unchanged layer (scripts/package is
+# reproducible: the same sources and versions give the same bytes) is found and reused, not published again.
+LAYER_DESCRIPTION_PREFIX = "dwdiag dependencies sha256:"
 
 # What the functions do with OSS (dwdiag.store), all of it under the results prefix:
 # - PutObject to write, GetObject to read the previous run's `latest/` pointer, a run's part records and
@@ -98,6 +122,58 @@ def functions() -> dict[str, str]:
 def package_zip(function: Category | str) -> str:
     """The code package scripts/package builds for a function, relative to the project root."""
     return f"{PACKAGE_DIR}/{function_name(function)}.zip"
+
+
+def layer_description(zip_path: Path | str) -> str:
+    """The description a published version of the layer carries: its zip's SHA-256."""
+    return LAYER_DESCRIPTION_PREFIX + hashlib.sha256(Path(zip_path).read_bytes()).hexdigest()
+
+
+def _json_values(text: str) -> list[Any]:
+    """The JSON documents in a tool's output (`s ... -o json` may print other lines around its document)."""
+    decoder, found, i = json.JSONDecoder(), [], 0
+    while i < len(text):
+        if text[i] in "{[":
+            try:
+                value, end = decoder.raw_decode(text, i)
+            except ValueError:
+                i += 1
+                continue
+            found.append(value)
+            i = end
+        else:
+            i += 1
+    return found
+
+
+def layer_arn_in(output: str, description: Optional[str] = None) -> Optional[str]:
+    """The layer version ARN in the output of `s cli fc3 layer publish|versions -o json`: of the newest version
+    whose description is `description` when one is given (None when no version has it), else of the newest
+    version named. The output's shape beyond the `layerVersionArn`, `version` and `description` keys of each
+    layer version is not relied on."""
+    versions: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("layerVersionArn"), str):
+                versions.append(value)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for document in _json_values(output):
+        walk(document)
+    if description is not None:
+        versions = [v for v in versions if v.get("description") == description]
+    versions = [v for v in versions if LAYER_ARN.fullmatch(v["layerVersionArn"])]
+    if not versions:
+        if description is None:
+            plain = LAYER_ARN.findall(output)
+            return plain[-1] if plain else None
+        return None
+    return max(versions, key=lambda v: int(v["layerVersionArn"].rsplit("/", 1)[1]))["layerVersionArn"]
 
 
 def function_arn(name: str, edition: str = "fc2") -> str:
@@ -247,7 +323,22 @@ def main(argv: Optional[list[str]] = None) -> int:
                    help="--member: the ARN of a RAM user or role that may also assume the member role")
     sub.add_parser("functions", help="print each function's name and its folder under functions/ (the category, "
                                      "or watch), one per line")
+    p = sub.add_parser("layer", help="the dependency layer: `describe` prints the description a published version "
+                                     "of the layer zip carries (its SHA-256); `arn` reads the output of `s cli fc3 "
+                                     "layer publish|versions -o json` on stdin and prints a layer version ARN")
+    p.add_argument("action", choices=("describe", "arn"))
+    p.add_argument("--zip", default=LAYER_ZIP, help=f"describe: the layer zip (default {LAYER_ZIP})")
+    p.add_argument("--description", help="arn: only the version with this description (exit 1 when none has it)")
     args = parser.parse_args(argv)
+    if args.command == "layer":
+        if args.action == "describe":
+            print(layer_description(args.zip))
+            return 0
+        arn = layer_arn_in(sys.stdin.read(), args.description)
+        if arn is None:
+            return 1
+        print(arn)
+        return 0
     if args.command == "policy" and args.remediation:
         json.dump(remediation_policy_document(), sys.stdout, indent=2)
         print()
