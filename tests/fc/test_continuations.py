@@ -170,7 +170,7 @@ def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, em
     (None, 86_400, 86_370.0),
 ])
 def test_the_deadline_never_outlasts_the_invocation(monkeypatch, configured, timeout, deadline):
-    from dwdiag.fc import settings_for
+    from dwdiag.fc.invocation import settings_for
     from dwdiag.fc.events import Payload
 
     if configured is not None:

@@ -16,12 +16,13 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Optional
 
-from alibabacloud_credentials.provider.refreshable import Credentials as SdkCredentials
-from alibabacloud_credentials_api import ICredentialsProvider
+from alibabacloud_credentials_api import ICredentialsProvider  # the interface alone: no SDK behind it
 
 from dwdiag.clients.errors import ClientError
 
 if TYPE_CHECKING:
+    from alibabacloud_credentials.provider.refreshable import Credentials as SdkCredentials
+
     from dwdiag.clients.session import Session
 
 # RoleSessionName: letters, digits and . @ - _ ; 2 to 64 characters (STS AssumeRole, docs/evidence.md).
@@ -72,6 +73,9 @@ class AssumedRole(ICredentialsProvider):
         return tuple(self._issued) + self.session.secrets()
 
     def _assume(self) -> SdkCredentials:
+        # The credentials SDK (and the HTTP stacks under it) loads with the first role assumed, not with dwdiag.
+        from alibabacloud_credentials.provider.refreshable import Credentials as SdkCredentials
+
         body = self.session.client("sts").assume_role(RoleArn=self.arn, RoleSessionName=self.name,
                                                       DurationSeconds=self.duration_seconds)
         creds = body.get("Credentials") or {}

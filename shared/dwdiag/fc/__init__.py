@@ -2,28 +2,17 @@
 
 A handler is three lines (functions/<category>/index.py); everything here is the same code the
 command line runs, plus what only FC needs: its credentials, its deadline, its retries and fan-out.
+
+Loading a handler imports this module and nothing more: its first invocation imports the run's machinery
+(dwdiag.fc.invocation: the settings, the models, the sweep, the store), and each SDK comes with the first
+client of its service (dwdiag.clients), so a category loads only the SDKs of the services it calls.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 import os
-from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
-from pydantic import ValidationError
-
-from dwdiag.clients import Credentials
-from dwdiag.errors import UserError, describe_validation
-from dwdiag.fc import logs
-from dwdiag.fc.events import Payload, Shard, TimerEvent, parse_event
-from dwdiag.models.findings import Category
-from dwdiag.models.run import new_run_id
-from dwdiag.settings import SECRET_SETTINGS, Settings
-
-log = logging.getLogger("dwdiag.fc")
 DEADLINE_MARGIN_S = 30  # leave time to store findings and alert before FC kills the invocation
 
 # Regions where DataWorks has its own OpenAPI endpoint (the 2024-05-18 SDK's endpoint map).
@@ -34,84 +23,15 @@ ALL_REGIONS = (
 )
 
 
-def stable_run_id(timer: Optional[TimerEvent], request_id: str, category: str) -> str:
-    """The same for FC's retries of one invocation, so a retry overwrites its own run."""
-    if timer is not None:
-        try:
-            moment = datetime.fromisoformat(timer.triggerTime.replace("Z", "+00:00")).astimezone(timezone.utc)
-        except ValueError:
-            moment = datetime.now(timezone.utc)
-        seed = f"{timer.triggerName}/{category}/{timer.triggerTime}"
-        return f"{moment:%Y%m%dT%H%M%SZ}-{hashlib.sha256(seed.encode()).hexdigest()[:6]}"
-    return new_run_id(datetime.now(timezone.utc))
-
-
-def settings_for(payload: Payload, context: Any) -> Settings:
-    overrides = dict(payload.settings)
-    if payload.accounts is not None:
-        overrides["accounts"] = payload.accounts
-    if payload.workspaces:
-        overrides["workspaces"] = payload.workspaces
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as exc:
-        raise UserError(describe_validation(exc, what="a setting in the payload is invalid",
-                                            secret_fields=SECRET_SETTINGS)) from None
-    timeout = getattr(getattr(context, "function", None), "timeout", None)
-    if isinstance(timeout, (int, float)) and timeout > DEADLINE_MARGIN_S:
-        # FC kills the invocation at its timeout: a deadline set beyond it (DWDIAG_DEADLINE_SECONDS left over
-        # from a longer timeout) would lose the whole invocation, so the timeout less the margin bounds it.
-        latest = float(timeout - DEADLINE_MARGIN_S)
-        if settings.deadline_seconds is None or settings.deadline_seconds > latest:
-            settings.deadline_seconds = latest
-    return settings
-
-
-def regions_for(payload: Payload, settings: Settings) -> list[str]:
-    if payload.regions == "all":
-        return list(ALL_REGIONS)
-    return list(payload.regions or settings.regions)
-
-
 def handle(event: Any, context: Any, category: str) -> str:
     """Never raises for a bad event: FC would retry it into duplicate work. Returns a JSON summary."""
-    credentials = Credentials.from_fc_context(context) or Credentials.from_environment()
-    request_id = str(getattr(context, "request_id", "") or "")
-    logs.configure(request_id, credentials.secrets() if credentials else (), category=category)
-    try:
-        payload, timer = parse_event(event)
-        settings = settings_for(payload, context)
-    except UserError as exc:
-        log.error("rejected event: %s", exc)
-        return json.dumps({"ok": False, "category": category, "error": str(exc)})
-    run_id = (payload.shard.run_id if payload.shard else None) or payload.run_id or \
-        stable_run_id(timer, request_id, category)
-    logs.bind(run_id=run_id)
-    regions = regions_for(payload, settings)
-    if credentials is None:
-        return _failed(category, run_id, "no credentials: the function needs a role (context.credentials)")
-    from dwdiag.fc.run import fan_out, fan_out_accounts, run_here
+    from dwdiag.fc.invocation import handle_category  # the run's machinery: on the first invocation, not at load
 
-    try:
-        if payload.shard is None and payload.account is None and settings.accounts != "self":
-            summary = fan_out_accounts(payload, settings, credentials, context, category, run_id, regions)
-        elif len(regions) > 1 and payload.shard is None:
-            summary = fan_out(payload, settings, credentials, context, category, run_id, regions)
-        else:
-            summary = run_here(payload, settings, credentials, category, run_id, regions, context)
-    except UserError as exc:
-        return _failed(category, run_id, str(exc))
-    log.info("finished: %s", json.dumps(summary, ensure_ascii=False)[:2000])
-    return json.dumps(summary, ensure_ascii=False)
-
-
-def _failed(category: str, run_id: str, error: str) -> str:
-    log.error("run failed: %s", error)
-    return json.dumps({"ok": False, "category": category, "run_id": run_id, "error": error})
+    return handle_category(event, context, category)
 
 
 def environ() -> dict[str, str]:
     return dict(os.environ)
 
 
-__all__ = ["ALL_REGIONS", "Category", "Shard", "handle"]
+__all__ = ["ALL_REGIONS", "DEADLINE_MARGIN_S", "handle"]

@@ -4,6 +4,9 @@ A timer invocation reads ActionTrail's write events since the cursor (dwdiag/wat
 invocation carries one ActionTrail record in a CloudEvents envelope (`data` is the record; EventBridge
 carries the events of RAM and ActionTrail, not of DataWorks or MaxCompute, docs/watch.md): that record is
 re-checked at once, and the next timer watch skips it by its id.
+
+Loading the handler imports this module and nothing more; the watch's machinery (the settings, the models,
+the sweep, the store, the alert) comes with its first invocation, each SDK with the first client of its service.
 """
 
 from __future__ import annotations
@@ -11,15 +14,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from dwdiag.alert.deliver import dingtalk_sender
-from dwdiag.clients import Credentials
-from dwdiag.errors import UserError
-from dwdiag.fc import logs, regions_for, settings_for
-from dwdiag.fc.events import Payload, decode, parse_event
-from dwdiag.fc.run import results_store
-from dwdiag.watch.run import watch, watch_sweep
+from dwdiag.fc import logs
+
+if TYPE_CHECKING:
+    from dwdiag.fc.events import Payload
 
 log = logging.getLogger("dwdiag.fc")
 CATEGORY = "watch"
@@ -28,6 +28,9 @@ CATEGORY = "watch"
 def parse_watch_event(event: Any) -> tuple[Payload, Optional[datetime], Optional[list[dict[str, Any]]]]:
     """The payload, the timer's moment (None on demand), and the ActionTrail records an EventBridge event
     carries (None for a timer or on-demand invocation)."""
+    from dwdiag.errors import UserError
+    from dwdiag.fc.events import Payload, decode, parse_event  # pydantic: with the invocation, not at load
+
     data = decode(event)
     if isinstance(data, dict) and "specversion" in data:
         record = data.get("data")
@@ -49,6 +52,14 @@ def parse_watch_event(event: Any) -> tuple[Payload, Optional[datetime], Optional
 
 def handle_watch(event: Any, context: Any) -> str:
     """Never raises for a bad event (FC would retry it). Returns the watch's summary as JSON."""
+    # The watch's machinery: imported by the first invocation, not when the handler loads.
+    from dwdiag.alert.deliver import dingtalk_sender
+    from dwdiag.clients import Credentials
+    from dwdiag.errors import UserError
+    from dwdiag.fc.invocation import regions_for, settings_for
+    from dwdiag.fc.run import results_store
+    from dwdiag.watch.run import watch, watch_sweep
+
     credentials = Credentials.from_fc_context(context) or Credentials.from_environment()
     logs.configure(str(getattr(context, "request_id", "") or ""), credentials.secrets() if credentials else (),
                    category=CATEGORY)
