@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import yaml
 from dwdiag_emulator import Emulator
 from dwdiag_emulator.generate import Sizes, write_world
 from dwdiag_emulator.generate import counts as world_counts
+from scripts.bench_lib import imports
 from scripts.bench_lib.minimum import by_family, minimum_calls
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,7 @@ DEFAULT = dict(workspaces=500, mc_projects=2000, members=20, data_sources=10, co
 # processes they run in take to start, and running them side by side is seen to pay.
 ORGANIZATION_QUICK = dict(QUICK, workspaces=40, deployments=20)
 CATEGORY_HANDLERS = ("computing_storage", "data_transmission", "data_production", "platform_config")
-SDKS = ("alibabacloud_dataworks_public20240518.client", "alibabacloud_dataworks_public20200518.client",
-        "alibabacloud_maxcompute20220104.client", "alibabacloud_actiontrail20200706.client",
-        "alibabacloud_ram20150501.client", "alibabacloud_sts20150401.client", "alibabacloud_oss_v2", "fc2")
+
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -113,22 +111,14 @@ def run_sweep(config: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def import_ms(statement: str, module: str) -> float:
-    """Cumulative import time of `module` in a fresh interpreter, from python -X importtime."""
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
-    times = [int(m.group(1)) for m in re.finditer(r"import time:\s+\d+ \|\s+(\d+) \| \s*" + re.escape(module) + r"\s*$",
-                                                 out.stderr, re.MULTILINE)]
-    return round(sum(times) / 1000, 1)
+def footprint() -> dict:
+    """The function packages and the layer scripts/package built (build/fc), or why there are none."""
+    from scripts.bench_lib.footprint import package_sizes
 
-
-def import_times() -> dict:
-    handlers = {}
-    for c in CATEGORY_HANDLERS:
-        path = ROOT / "functions" / c
-        handlers[c] = import_ms(f"import sys; sys.path.insert(0, {str(path)!r}); import index", "index")
-    every = sum(import_ms(f"import {m}", m) for m in SDKS)
-    return {"handlers_ms": handlers, "all_sdks_eagerly_ms": round(every, 1)}
+    try:
+        return package_sizes(ROOT / "build" / "fc")
+    except FileNotFoundError as exc:
+        return {"missing": f"{exc}; run scripts/package first"}
 
 
 def summarise(first: dict, second: dict, minimum: dict, args: argparse.Namespace) -> dict:
@@ -189,7 +179,9 @@ def main(argv: list[str]) -> int:
                                        "how": "one pool of 10 threads, no client rate limit, one immediate retry"}
             print(f"bench: peer baseline {peer['wall_s']} s, {peer['throttled_total']} throttled, "
                   f"{peer['errors']} error results", file=sys.stderr)
-    report["cold_start"] = import_times()
+    # Each handler's import, and what its first invocation imports before any call (scripts/bench_lib/imports.py).
+    report["cold_start"] = imports.import_times(ROOT, runs=3 if args.quick else 5)
+    report["footprint"] = footprint()
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({"report": args.out, **report["ratios"], "bound_s": report["quota_lower_bound_s"]["bound"],
                       "first_wall_s": first["wall_s"], "peak_rss_mb": first["peak_rss_mb"],

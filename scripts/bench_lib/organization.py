@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 from dwdiag_emulator.generate import Sizes, generate_world
 from scripts.bench_lib import fc as fc_bench
-from scripts.bench_lib.minimum import by_family, minimum_calls
+from scripts.bench_lib.minimum import minimum_calls
 
 MANAGEMENT = "5100000000000001"
 MEMBER_ROLE = "dwdiag-scanner"

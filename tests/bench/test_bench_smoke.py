@@ -38,8 +38,11 @@ def test_quick_bench_writes_a_complete_report(tmp_path):
     assert report["minimum_calls"]["total"] == sum(report["minimum_calls"]["by_action"].values())
     assert report["quota_lower_bound_s"]["bound"] == max(report["quota_lower_bound_s"]["by_family"].values())
     assert report["second"]["calls_total"] < report["first"]["calls_total"], "the re-sweep uses the cache"
-    assert set(report["cold_start"]["handlers_ms"]) == {"computing_storage", "data_transmission",
-                                                       "data_production", "platform_config"}
+    cold = report["cold_start"]["handlers"]
+    assert set(cold) == {"computing_storage", "data_transmission", "data_production", "platform_config", "watch"}
+    assert all(h["import_ms"] > 0 and h["third_party"] == [] for h in cold.values()), "a handler loads no dependency"
+    assert all(h["invocation"]["import_ms"] > h["import_ms"] for h in cold.values())
+    assert "footprint" in report
 
 
 def test_quick_bench_on_the_fc_runtime_reports_invocations_and_equality(tmp_path):
