@@ -231,7 +231,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("dwdiag demo: datasource_access_control runs in strict mode here (the default is manual); "
                   "set DWDIAG_DATASOURCE_ACCESS_STRICT=false to see the default.", file=sys.stderr)
     from dwdiag.alert.preview import preview_sender
-    from dwdiag.demo.live import run_demo, run_organization_demo
+    from dwdiag.demo.live import run_demo, run_demo_and_watch, run_organization_demo
 
     waivers = load_waivers_for(args, settings)
     store = _output_store(settings, args.output)
@@ -239,15 +239,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # The demo has no robot to talk to: the message it would send is written beside the run instead.
     send = None if args.no_alert or store is None else preview_sender(store, layout.run_prefix(run_id))
     progress = Progress(args.format == "table")
+    watched = None
     try:
         with _writing(settings, args.output):
-            run = run_organization_demo if args.organization else run_demo
-            extra = {"alert": not args.no_alert} if args.organization else {}
-            result = run(settings, store=store, categories=[Category(c) for c in args.category] or None,
-                         waivers=waivers, send=send, run_id=run_id, progress=progress, **extra)
+            if args.watch:
+                if args.organization:
+                    raise UserError("dwdiag demo --watch follows one account; leave out --organization")
+                watch_send = None if args.no_alert else preview_sender(store, "watch/demo")
+                result, watched = run_demo_and_watch(settings, store=store, watch_send=watch_send,
+                                                     categories=[Category(c) for c in args.category] or None,
+                                                     waivers=waivers, send=send, run_id=run_id, progress=progress)
+            else:
+                run = run_organization_demo if args.organization else run_demo
+                extra = {"alert": not args.no_alert} if args.organization else {}
+                result = run(settings, store=store, categories=[Category(c) for c in args.category] or None,
+                             waivers=waivers, send=send, run_id=run_id, progress=progress, **extra)
     finally:
         progress.clear()
     _print(result, args, store)
+    if watched is not None:  # beside the run's own output, which stays one document
+        print(watch_report(watched.summary), file=sys.stderr)
+        if store is not None and not args.no_alert:
+            print(f"dwdiag: the watch's alert is in {store.location('watch/demo/dingtalk-preview.md')}", file=sys.stderr)
     return 0
 
 
@@ -500,6 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--organization", action="store_true",
                       help="sweep an emulated Resource Directory instead: the management account and its members, "
                            "each through its own role (one refuses it, one is not created yet)")
+    demo.add_argument("--watch", action="store_true",
+                      help="then change the emulated tenant (two more workspace administrators, MaxCompute project "
+                           "protection off, a trail stopped) and run the watch, which re-checks only what changed")
     demo.set_defaults(func=cmd_demo)
     add_waivers_and_report(sub)
     return parser

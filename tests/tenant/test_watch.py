@@ -263,3 +263,15 @@ def test_a_scheduling_identity_s_console_logon_re_checks_that_identity_where_it_
     identity = [f for f in done.findings if f.item_id == "schedule_identity_login"]
     assert [f.fingerprint for f in identity] == [before.fingerprint], "the same finding, judged again"
     assert "UpdateLoginProfile on ram user sched_bot" in " ".join(done.summary.triggers)
+
+
+def test_dwdiag_demo_watch_shows_the_watch_after_the_sweep(tmp_path, capsys):
+    assert main(["demo", "--watch", "--output", str(tmp_path), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["findings"], "the sweep's document, as without --watch"
+    assert "re-checked cn-hangzhou/computing_storage: {\"maxcompute_projects\": [\"finance_prod\"]}" in captured.err
+    preview = (tmp_path / "watch/demo/dingtalk-preview.md").read_text()
+    assert "AddProjectMemberToRole on workspace 10001 by ops-mallory (ram-user) at 2026-11-28T02:00:00Z (2 times)" \
+        in preview.replace("\\(", "(").replace("\\)", ")")
+    assert "MaxCompute data protection mode" in preview
+    assert main(["demo", "--watch", "--organization", "--output", str(tmp_path / "o")]) == 2

@@ -59,6 +59,42 @@ def run_demo(settings: Settings, **run: Any) -> RunResult:
                             regions=list(emulator.endpoints), now=emulator.backend.now(), **run)
 
 
+# What `dwdiag demo --watch` changes in the tenant after its sweep, as an operator would at run time: each
+# change records the ActionTrail event the real call makes (dwdiag_emulator/changes.py).
+WATCH_CHANGES = (
+    {"kind": "add_workspace_member_role", "workspace_id": 10001, "user_id": "200000000000003", "actor": "ops-mallory"},
+    {"kind": "add_workspace_member_role", "workspace_id": 10001, "user_id": "200000000000004", "actor": "ops-mallory"},
+    {"kind": "set_project_protection", "project": "finance_prod", "protected": False, "actor": "ops-mallory"},
+    {"kind": "stop_logging", "name": "sg-trail", "actor": "ops-mallory"},
+)
+WATCH_INTERVAL_S = 600  # the watch's timer
+
+
+def run_demo_and_watch(settings: Settings, *, store: Any, watch_send: Any = None, **run: Any) -> tuple[RunResult, Any]:
+    """run_demo, then the watch as it would follow: it starts following, the tenant changes (WATCH_CHANGES),
+    and the next watch, one interval later, re-checks what the events name and alerts through `watch_send`."""
+    from dwdiag.watch.run import watch, watch_sweep
+
+    if store is None:
+        raise UserError("dwdiag demo --watch keeps the watch's cursor in the output folder: give --output DIR")
+    with demo_tenant() as emulator:
+        now = emulator.backend.now()
+        result = pipeline.run(settings, source="demo", sweep=demo_sweep(settings, emulator), store=store,
+                              regions=list(emulator.endpoints), now=now, **run)
+
+        def watcher() -> Sweep:
+            return watch_sweep(settings, DEMO_CREDENTIALS, endpoints=endpoints_for(emulator),
+                               retry=lambda deadline: RetryPolicy(deadline=deadline, base_delay=0.02, max_attempts=3))
+
+        regions = list(emulator.endpoints)
+        watch(settings, watcher(), store, None, now=now, regions=regions)  # it starts following from here
+        for change in WATCH_CHANGES:
+            emulator.change(**change)
+        emulator.advance(WATCH_INTERVAL_S + emulator.world.actiontrail_delivery_seconds)
+        done = watch(settings, watcher(), store, watch_send, now=emulator.backend.now(), regions=regions)
+    return result, done
+
+
 def run_organization_demo(settings: Settings, **run: Any) -> RunResult:
     """organization.run over the emulated Resource Directory: the management account, two members swept
     through their roles, one member that refuses its role, one not yet created (`run` as for run_demo)."""

@@ -366,7 +366,8 @@ def _alert(settings: Settings, store: Store, send: Callable[[dict], None], now: 
                            categories=sorted(c.value for (_, c) in mine), open_by_risk=dict(merged[region]),
                            errors=sum(1 for d in mine.values() for f in d.new if f.status is Status.error))
         changes = {c.event_id: c for (r, _), scope in scopes.items() if r == region for c in scope.changes}
-        digest.triggers = [c.describe() for c in sorted(changes.values(), key=lambda c: (c.when, c.event_name))]
+        lines = Counter(c.describe() for c in sorted(changes.values(), key=lambda c: (c.when, c.event_name)))
+        digest.triggers = [f"{line} ({n} times)" if n > 1 else line for line, n in lines.items()]
         summary.alerts[region] = send_once(store, send, build_message(digest), run_id=summary.watch_id,
                                            where=region, marker=layout.alert_marker(prefix, region))
 
