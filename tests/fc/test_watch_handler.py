@@ -43,3 +43,12 @@ def test_a_bad_eventbridge_event_or_an_organization_setting_is_one_clear_error(c
     monkeypatch.setenv("DWDIAG_ACCOUNTS", "resource-directory")
     out = json.loads(handler(timer_event({}, name="watch"), context("dwdiag-watch")))
     assert not out["ok"] and "DWDIAG_ACCOUNTS=self" in out["error"]
+
+
+def test_an_eventbridge_record_of_an_unwatched_region_counts_in_the_first_watched_one(cloud, monkeypatch):
+    monkeypatch.setenv("DWDIAG_REGIONS", "cn-hangzhou")
+    envelope = json.loads(EVENTBRIDGE)
+    envelope["data"]["acsRegion"] = envelope["aliyunregionid"] = "ap-southeast-1"  # where RAM keeps events abroad
+    envelope["data"].update(serviceName="Ram", eventName="DeleteLoginProfile", requestParameters={"UserName": "x"})
+    out = json.loads(load_handler("watch")(json.dumps(envelope).encode(), context("dwdiag-watch")))
+    assert out["ok"] and out["known"] == {"Ram:DeleteLoginProfile": 1}

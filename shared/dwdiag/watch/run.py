@@ -137,7 +137,7 @@ def watch(settings: Settings, sweep: Sweep, store: Store, send: Optional[Callabl
         for pending in cursor.get("pending", []):
             _place(scopes, _change(pending), regions)
         if given is not None:
-            found = WriteEvents([e for e in given if str(e.get("acsRegion") or regions[0]) == region])
+            found = WriteEvents([e for e in given if _home(e, regions) == region])
         else:
             start = _start(cursor, now, settings, summary, region)
             if start is None:  # a gap: this region is swept whole instead
@@ -176,8 +176,7 @@ def watch(settings: Settings, sweep: Sweep, store: Store, send: Optional[Callabl
     left = _recheck(settings, sweep, store, send, now, scopes, result)
     for region in regions:
         doc = advanced.get(region) or {**cursors[region]}
-        doc["pending"] = [_dumped(c) for c in left if c.region == region or (c.object in (TRAIL, RAM_USER)
-                                                                             and region == regions[0])]
+        doc["pending"] = [_dumped(c) for c in left if _keeper(c, regions) == region]
         store.write(layout.watch_cursor(region), doc)
     summary.pending = len(left)
     summary.calls = dict(sorted(sweep.stats.calls.items()))
@@ -206,6 +205,19 @@ def _start(cursor: dict[str, Any], now: datetime, settings: Settings, summary: W
                             f"({settings.watch_lookback_seconds:.0f} s): the region is swept whole")
         return None
     return min(until, now) - overlap
+
+
+def _home(event: dict[str, Any], regions: list[str]) -> str:
+    """The watched region an event delivered by EventBridge is counted in: its own, else the first (RAM's
+    events are kept in cn-hangzhou or ap-southeast-1, whichever regions are watched)."""
+    region = str(event.get("acsRegion") or "")
+    return region if region in regions else regions[0]
+
+
+def _keeper(change: Change, regions: list[str]) -> str:
+    """The cursor a change left for the next watch waits in: its region's, or the first region's for a
+    trail or a RAM user (re-checked in every region)."""
+    return regions[0] if change.object in (TRAIL, RAM_USER) or change.region not in regions else change.region
 
 
 def _time(text: Any) -> Optional[datetime]:
