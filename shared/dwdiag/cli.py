@@ -260,7 +260,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if watched is not None:  # beside the run's own output, which stays one document
         print(watch_report(watched.summary), file=sys.stderr)
         if store is not None and not args.no_alert:
-            print(f"dwdiag: the watch's alert is in {store.location('watch/demo/dingtalk-preview.md')}", file=sys.stderr)
+            where = store.location("watch/demo/dingtalk-preview.md")
+            print(f"dwdiag: the watch's alert is in {where}", file=sys.stderr)
     return 0
 
 

@@ -29,7 +29,8 @@ def test_an_eventbridge_event_re_checks_its_record_at_once_and_the_timer_watch_s
     assert out["ok"], out
     assert out["known"] == {"Actiontrail:StopLogging": 1} and out["windows"] == {}
     assert out["rechecked"] == {"cn-hangzhou": {"platform_config": {"whole": True}}}
-    assert out["triggers"] == ["cn-hangzhou: StopLogging on trail audit by ops-alice (ram-user) at 2026-11-28T01:05:00Z"]
+    assert out["triggers"] == [
+        "cn-hangzhou: StopLogging on trail audit by ops-alice (ram-user) at 2026-11-28T01:05:00Z"]
     cursor = cloud.objects("watch/cursor/")["watch/cursor/cn-hangzhou.json"]
     assert "8A2C1D3E-0000-4000-8000-000000000001" in cursor["seen"]
 

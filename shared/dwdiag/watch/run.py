@@ -201,7 +201,8 @@ def _start(cursor: dict[str, Any], now: datetime, settings: Settings, summary: W
     if until is None:
         return now - overlap  # the first watch: it follows from now; the nightly sweep is the baseline
     if now - until > timedelta(seconds=settings.watch_lookback_seconds):
-        summary.gaps.append(f"{region}: no watch since {until.strftime(ISO)}, longer than DWDIAG_WATCH_LOOKBACK_SECONDS "
+        summary.gaps.append(f"{region}: no watch since {until.strftime(ISO)}, longer than "
+                            f"DWDIAG_WATCH_LOOKBACK_SECONDS "
                             f"({settings.watch_lookback_seconds:.0f} s): the region is swept whole")
         return None
     return min(until, now) - overlap
