@@ -105,6 +105,7 @@ def test_changes_are_alerted_by_the_next_watch_with_only_their_objects_collected
 
     # Only the affected objects were collected again.
     calls = _calls(world)
+    assert sum(1 for r in world.requests() if r.action == "GetCallerIdentity") == 1, "the credentials, once"
     workspaces = {r.params.get("ProjectId") for r in calls if r.params.get("ProjectId")}
     assert workspaces <= {WORKSPACE}, f"only workspace {WORKSPACE} is read again: {sorted(workspaces)}"
     projects = {r.params.get("projectName") for r in calls if r.action == "GetProject"}
@@ -275,3 +276,19 @@ def test_dwdiag_demo_watch_shows_the_watch_after_the_sweep(tmp_path, capsys):
         in preview.replace("\\(", "(").replace("\\)", ")")
     assert "MaxCompute data protection mode" in preview
     assert main(["demo", "--watch", "--organization", "--output", str(tmp_path / "o")]) == 2
+
+
+def test_an_error_about_another_object_does_not_drop_the_scope_s_own_findings(world, tmp_path):
+    """Workspace 10003's re-check also looks up the sign-ins of the identities it schedules as; when those
+    lookups are refused, their findings are errors about those identities, not about the workspace, and the
+    workspace's own findings are still taken."""
+    store, robot = LocalStore(tmp_path), Robot()
+    _nightly(world, store, WORLD_NOW)
+    _watch(world, store, WORLD_NOW, robot)
+    world.change("add_workspace_member_role", workspace_id=10003, user_id="200000000000004")
+    world.add_fault(actions=["LookupEvents"], params={"LookupAttribute.1.Value": "AasSub"}, kind="forbidden")
+    world.advance(DELAY)
+    done = _watch(world, store, WORLD_NOW + timedelta(seconds=DELAY), robot)
+    assert done.summary.rechecked["cn-hangzhou"]["data_production"] == {"workspaces": ["10003"]}
+    assert done.summary.pending == 0 and not done.summary.problems
+    assert ("workspace_admin_count", "10003") in {(f.item_id, f.object_id) for f in done.findings}

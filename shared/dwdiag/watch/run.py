@@ -260,6 +260,7 @@ def _recheck(settings: Settings, sweep: Sweep, store: Store, send: Optional[Call
              scopes: dict[tuple[str, Category], Scope], result: WatchResult) -> list[Change]:
     """Re-check each scope within the budget; returns the changes left for the next watch."""
     summary, left, budget = result.summary, [], settings.watch_max_objects
+    account = sweep.whoami(sorted(scopes)[0][0]) if scopes else None  # the credentials, checked once
     diffs: dict[str, dict[tuple[str, Category], Diff]] = {}
     merged: dict[str, Counter] = {}  # per region, the open fails by risk of the documents re-written
     for (region, category), scope in sorted(scopes.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
@@ -273,7 +274,7 @@ def _recheck(settings: Settings, sweep: Sweep, store: Store, send: Optional[Call
                                     f"or the deadline)")
             continue
         budget -= size
-        found = _judge(settings, sweep, now, region, category, scope, summary)
+        found = _judge(settings, sweep, now, region, category, scope, summary, account)
         if found is None:
             left += [c for c in scope.changes if c not in left]
             continue
@@ -306,16 +307,19 @@ def _out_of_time(sweep: Sweep) -> bool:
 
 
 def _judge(settings: Settings, sweep: Sweep, now: datetime, region: str, category: Category, scope: Scope,
-           summary: WatchSummary) -> Optional[list[Finding]]:
+           summary: WatchSummary, account: Optional[str]) -> Optional[list[Finding]]:
     """The scope's objects collected again (no cache) and judged: their findings, or None when the re-check
-    could not even list them."""
-    swept = collect(sweep, regions=[region], categories=[category], now=now, only=scope.only())
+    could not even list them (an error for every object of the region, `*`, or of a kind, `.../*`, that the
+    scope does not hold). An error about one object outside the scope (another identity a workspace
+    schedules as) is no reason to drop the scope's own findings."""
+    swept = collect(sweep, regions=[region], categories=[category], now=now, only=scope.only(), account=account)
     if swept.snapshot is None:
         summary.problems.append(f"{region}/{category.value}: the re-check did not finish; the next watch repeats it")
         return None
     judged = evaluate(swept.snapshot, settings, categories=[category], now=now, source="watch",
                       run_id=summary.watch_id).findings
-    wide = [f for f in judged if f.status is Status.error and not scope.holds(f.to_dict())]
+    wide = [f for f in judged if f.status is Status.error and (f.object_id == "*" or f.object_id.endswith("/*"))
+            and not scope.holds(f.to_dict())]
     if wide:
         summary.problems.append(f"{region}/{category.value}: {wide[0].result} The objects stay as they were; "
                                 "the next watch repeats the re-check")
@@ -359,7 +363,7 @@ def _sweep_whole(settings: Settings, sweep: Sweep, store: Store, send: Optional[
     from dwdiag import pipeline  # the whole run, as the nightly sweep makes it
 
     done = pipeline.run(settings, source="watch", sweep=sweep, regions=[region], now=now, store=store, send=send)
-    return getattr(done, "run_id", "")
+    return done.run_id
 
 
 # --- the alert --------------------------------------------------------------------------------------
