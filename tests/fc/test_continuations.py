@@ -178,3 +178,33 @@ def test_the_deadline_never_outlasts_the_invocation(monkeypatch, configured, tim
     else:
         monkeypatch.delenv("DWDIAG_DEADLINE_SECONDS", raising=False)
     assert settings_for(Payload(), context(FUNCTION, timeout=timeout)).deadline_seconds == deadline
+
+
+@pytest.mark.parametrize("spent, deadline", [
+    (0.0, 870.0),
+    (40.0, 830.0),            # a cold start's loading counts against FC's timeout, so it comes off the deadline
+    (5_000.0, 870.0 / 2),     # an instance loaded long before its first invocation loses at most half
+])
+def test_the_time_an_invocation_spent_before_its_run_comes_off_the_deadline(monkeypatch, spent, deadline):
+    import time
+
+    from dwdiag.fc.invocation import settings_for
+    from dwdiag.fc.events import Payload
+
+    monkeypatch.delenv("DWDIAG_DEADLINE_SECONDS", raising=False)
+    started = time.monotonic() - spent
+    got = settings_for(Payload(), context(FUNCTION, timeout=900), started).deadline_seconds
+    assert deadline - 0.5 <= got <= deadline
+
+
+def test_a_cold_start_counts_from_the_handler_module_loading_and_a_warm_one_from_its_entry(monkeypatch):
+    import time
+
+    import dwdiag.fc as fc
+
+    monkeypatch.setattr(fc, "_LOADED", time.monotonic() - 3.0)
+    monkeypatch.setattr(fc, "_loaded_unclaimed", True)
+    first = fc.invocation_started()
+    second = fc.invocation_started()
+    assert first == fc._LOADED, "the first invocation of an instance began when its handler loaded"
+    assert second - first >= 3.0 and abs(second - time.monotonic()) < 1.0, "a later one began at its entry"

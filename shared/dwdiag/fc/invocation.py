@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -34,7 +35,11 @@ def stable_run_id(timer: Optional[TimerEvent], request_id: str, category: str) -
     return new_run_id(datetime.now(timezone.utc))
 
 
-def settings_for(payload: Payload, context: Any) -> Settings:
+def settings_for(payload: Payload, context: Any, started: Optional[float] = None) -> Settings:
+    """The invocation's settings: the environment's, the payload's over them, and a deadline that ends inside
+    FC's timeout. `started` (dwdiag.fc.invocation_started) is when the invocation began: the time it has
+    already spent (a cold start's loading) comes off the deadline, at most half of it (an instance loaded
+    long before its first invocation does not lose its whole deadline)."""
     overrides = dict(payload.settings)
     if payload.accounts is not None:
         overrides["accounts"] = payload.accounts
@@ -52,6 +57,12 @@ def settings_for(payload: Payload, context: Any) -> Settings:
         latest = float(timeout - DEADLINE_MARGIN_S)
         if settings.deadline_seconds is None or settings.deadline_seconds > latest:
             settings.deadline_seconds = latest
+    if started is not None and settings.deadline_seconds is not None:
+        spent = min(max(time.monotonic() - started, 0.0), settings.deadline_seconds / 2)
+        if spent >= 0.001:
+            log.info("%.3f s of the invocation went before the run (loading); the deadline is %.3f s from now",
+                     spent, settings.deadline_seconds - spent)
+        settings.deadline_seconds -= spent
     return settings
 
 
@@ -61,15 +72,15 @@ def regions_for(payload: Payload, settings: Settings) -> list[str]:
     return list(payload.regions or settings.regions)
 
 
-def handle_category(event: Any, context: Any, category: str) -> str:
+def handle_category(event: Any, context: Any, category: str, started: Optional[float] = None) -> str:
     """dwdiag.fc.handle: never raises for a bad event (FC would retry it into duplicate work). Returns a JSON
-    summary."""
+    summary. `started`: when the invocation began (dwdiag.fc.invocation_started); by default, now."""
     credentials = Credentials.from_fc_context(context) or Credentials.from_environment()
     request_id = str(getattr(context, "request_id", "") or "")
     logs.configure(request_id, credentials.secrets() if credentials else (), category=category)
     try:
         payload, timer = parse_event(event)
-        settings = settings_for(payload, context)
+        settings = settings_for(payload, context, started)
     except UserError as exc:
         log.error("rejected event: %s", exc)
         return json.dumps({"ok": False, "category": category, "error": str(exc)})

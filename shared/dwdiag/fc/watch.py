@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from dwdiag.fc import logs
+from dwdiag.fc import invocation_started, logs
 
 if TYPE_CHECKING:
     from dwdiag.fc.events import Payload
@@ -52,6 +52,7 @@ def parse_watch_event(event: Any) -> tuple[Payload, Optional[datetime], Optional
 
 def handle_watch(event: Any, context: Any) -> str:
     """Never raises for a bad event (FC would retry it). Returns the watch's summary as JSON."""
+    started = invocation_started()
     # The watch's machinery: imported by the first invocation, not when the handler loads.
     from dwdiag.alert.deliver import dingtalk_sender
     from dwdiag.clients import Credentials
@@ -65,7 +66,7 @@ def handle_watch(event: Any, context: Any) -> str:
                    category=CATEGORY)
     try:
         payload, moment, records = parse_watch_event(event)
-        settings = settings_for(payload, context)
+        settings = settings_for(payload, context, started)
         if credentials is None:
             raise UserError("no credentials: the function needs a role (context.credentials)")
         store = results_store(settings, credentials)
