@@ -38,8 +38,9 @@ def stable_run_id(timer: Optional[TimerEvent], request_id: str, category: str) -
 def settings_for(payload: Payload, context: Any, started: Optional[float] = None) -> Settings:
     """The invocation's settings: the environment's, the payload's over them, and a deadline that ends inside
     FC's timeout. `started` (dwdiag.fc.invocation_started) is when the invocation began: the time it has
-    already spent (a cold start's loading) comes off the deadline, at most half of it (an instance loaded
-    long before its first invocation does not lose its whole deadline)."""
+    already spent (a cold start's loading) comes off the deadline, leaving at least a quarter of it; time
+    since loading longer than the whole timeout means an instance loaded before this invocation, which lost
+    nothing."""
     overrides = dict(payload.settings)
     if payload.accounts is not None:
         overrides["accounts"] = payload.accounts
@@ -58,7 +59,10 @@ def settings_for(payload: Payload, context: Any, started: Optional[float] = None
         if settings.deadline_seconds is None or settings.deadline_seconds > latest:
             settings.deadline_seconds = latest
     if started is not None and settings.deadline_seconds is not None:
-        spent = min(max(time.monotonic() - started, 0.0), settings.deadline_seconds / 2)
+        spent = max(time.monotonic() - started, 0.0)
+        if isinstance(timeout, (int, float)) and spent >= timeout:
+            spent = 0.0  # no cold start outlasts FC's timeout: the module was loaded before this invocation began
+        spent = min(spent, settings.deadline_seconds * 3 / 4)
         if spent >= 0.001:
             log.info("%.3f s of the invocation went before the run (loading); the deadline is %.3f s from now",
                      spent, settings.deadline_seconds - spent)
