@@ -421,6 +421,38 @@ def cmd_fix_apply(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Delete what is older than --keep-days (default DWDIAG_KEEP_DAYS) from a store: a dry run without --yes."""
+    from dwdiag.publish import retention
+
+    settings = load_settings()
+    keep = args.keep_days if args.keep_days is not None else settings.keep_days
+    if keep is None:
+        raise UserError("how long to keep results is not set: give --keep-days N or set DWDIAG_KEEP_DAYS")
+    if keep < 1:
+        raise UserError(f"--keep-days must be at least 1, not {keep}")
+    store = open_store(args.store, settings) if args.store else _output_store(settings, None)
+    if store is None:
+        raise UserError("dwdiag prune needs a store: give --store DIR_OR_OSS or set DWDIAG_OSS_BUCKET")
+    with _writing(settings, args.store):
+        pruned = retention.prune(store, keep, dry_run=not args.yes)
+    if args.format == "json":
+        json.dump(pruned.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        verb = "would delete" if pruned.dry_run else "deleted"
+        count = pruned.objects if pruned.dry_run else pruned.deleted
+        print(f"older than {pruned.cutoff}: {verb} {count} object(s): {len(pruned.runs)} run(s), "
+              f"{pruned.history} history entr{'y' if pruned.history == 1 else 'ies'}, {pruned.watch} watch record(s)")
+        for run_id in pruned.kept_open:
+            print(f"kept run {run_id}: it is still being collected (open/)")
+        for error in pruned.errors:
+            print(f"error: {error}")
+        if pruned.dry_run and count:
+            print("a dry run: add --yes to delete")
+    return 1 if pruned.errors else 0
+
+
 def add_waivers_and_report(sub) -> None:
     def source_options(p: argparse.ArgumentParser, default: str) -> None:
         where = p.add_mutually_exclusive_group(required=default == "")
@@ -456,6 +488,13 @@ def add_waivers_and_report(sub) -> None:
     apply.add_argument("--yes", action="store_true", help="make the calls (without it: print them)")
     apply.add_argument("--format", choices=["table", "json"], default="table")
     apply.set_defaults(func=cmd_fix_apply)
+
+    prune = sub.add_parser("prune", help="delete stored runs older than a number of days (a dry run without --yes)")
+    prune.add_argument("--keep-days", type=int, metavar="N", help="keep this many days (default DWDIAG_KEEP_DAYS)")
+    prune.add_argument("--store", metavar="DIR_OR_OSS", help="the results' store (default DWDIAG_OSS_BUCKET)")
+    prune.add_argument("--yes", action="store_true", help="delete (without it: count what would go)")
+    prune.add_argument("--format", choices=["table", "json"], default="table")
+    prune.set_defaults(func=cmd_prune)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
-from dwdiag.publish import diff_run, layout
+from dwdiag.publish import diff_run, layout, retention
 from dwdiag.publish.writer import finish_part, record_failure, write_part
 from dwdiag.redact import redact_text
 from dwdiag.settings import Settings
@@ -174,10 +174,27 @@ def write_and_alert(store: Store, result: RunResult, settings: Settings, send: O
     result.summary.timings = dict(timings)
     keys += finish_part(store, result, diffs)
     prefix = layout.run_prefix(result.run_id, result.summary.started_at)
-    if robots.organization is not None and f"{prefix}/{layout.REPORT}" in keys:
+    derived = f"{prefix}/{layout.REPORT}" in keys  # this part completed the run
+    if robots.organization is not None and derived:
         outcome = deliver_organization(store, prefix, settings, robots.organization)
         log.info("the organization's digest of run %s: %s", result.run_id, outcome)
+    if derived and settings.keep_days is not None:
+        _prune(store, settings.keep_days, result.run_id)
     return keys
+
+
+PRUNE_PER_RUN = 2000  # deletions a run makes after publishing; a store never pruned shrinks over several runs
+
+
+def _prune(store: Store, keep_days: int, run_id: str) -> None:
+    """DWDIAG_KEEP_DAYS: what is older goes once a run is complete (never that run). It never fails the run."""
+    try:
+        pruned = retention.prune(store, keep_days, limit=PRUNE_PER_RUN, protect=[run_id])
+    except OSError as exc:  # StoreError among them
+        log.warning("pruning results older than %d days failed (the run is published): %s", keep_days, exc)
+        return
+    if pruned.objects or pruned.errors:
+        log.info("pruned results older than %d days: %s", keep_days, pruned.to_dict())
 
 
 def _lap(timings: dict[str, float], name: str, since: float, phase: Optional[Callable[[str], None]],

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     continuation_reserve_seconds: float = Field(default=120, ge=0)
     max_continuations: int = Field(default=24, ge=0)
     max_run_age_seconds: float = Field(default=22 * 3600, gt=0)
+    # How long results stay in the store (publish/retention.py): runs, history entries and watch records older
+    # than this many days are deleted after each run and by `dwdiag prune`. Unset: kept until you delete them.
+    keep_days: Optional[int] = Field(default=None, ge=1, le=36500)
 
     # Client-side rate limits per quota family (calls per second).
     qps_dataworks: float = Field(default=50, gt=0)
@@ -268,7 +271,7 @@ class Settings(BaseSettings):
                                  'of region to URL, such as {"cn-hangzhou": "http://127.0.0.1:8080"}')
         return value or None
 
-    @field_validator("count_owner_as_admin", "count_owner_role", mode="before")
+    @field_validator("count_owner_as_admin", "count_owner_role", "keep_days", mode="before")
     @classmethod
     def _unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and value.strip().lower() in ("", "unset") else value
