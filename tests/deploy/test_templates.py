@@ -190,8 +190,8 @@ def test_environment_is_the_same_and_names_only_dwdiag_settings(fc2_functions, f
 
 
 # What the category functions have and the watch does not: it follows one account (DWDIAG_ACCOUNTS=self), so
-# assumes no member role, and alerts the default robot, so has no routes.
-ORGANIZATION_ONLY = {"DWDIAG_MEMBER_ROLE", "DWDIAG_ALERT_ROUTES"}
+# assumes no member role, and alerts the default robot, so has no routes; it publishes no runs, so prunes none.
+ORGANIZATION_ONLY = {"DWDIAG_MEMBER_ROLE", "DWDIAG_ALERT_ROUTES", "DWDIAG_KEEP_DAYS"}
 WATCH_ONLY = {"DWDIAG_WATCH_QUOTA_SHARE"}
 
 
