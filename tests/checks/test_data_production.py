@@ -694,6 +694,23 @@ def test_reviews_that_do_not_cover_the_run_do_not_count(rev):
     assert o.status.value == "fail"
 
 
+@pytest.mark.parametrize("review_time", [None, "", 0], ids=["absent", "empty", "zero"])
+def test_an_accepted_review_without_a_review_time_is_manual_never_pass_nor_a_crash(review_time):
+    # ReviewTime is documented as empty until a review is approved: an "Accepted" one without it cannot say
+    # whether it was accepted before the deployment.
+    rev = run_review("7001", ago(2))
+    if review_time is None:
+        del rev["ReviewTime"]
+    else:
+        rev["ReviewTime"] = review_time
+    o = review_run(pipeline_runs=[new_deploy("7001", when=ago(2))], code_reviews=[rev])
+    assert o.status.value == "manual" and "carries no review time" in o.result
+    assert o.evidence["accepted_without_review_time"] == ["7001"]
+    # Beside a task with no review at all, the workspace still fails.
+    o = review_run(pipeline_runs=[new_deploy("7001", when=ago(2)), new_deploy("7002")], code_reviews=[rev])
+    assert o.status.value == "fail" and o.evidence["unreviewed"] == ["7002"]
+
+
 def test_some_deployed_tasks_without_review_fail_naming_the_share():
     o = review_run(pipeline_runs=[new_deploy("7001", when=ago(3)), new_deploy("7002")],
                    code_reviews=[run_review("7001", ago(3))])

@@ -150,6 +150,11 @@ class PipelineRun(PascalWire):
         return same(self.status, "Success") and any(s.deploys_to_production for s in self.stages)
 
 
+def _blank(value: Any) -> Any:
+    # A time the service leaves empty ("" or 0: ListCodeReviews' ReviewTime until a review is approved) is none.
+    return None if (isinstance(value, str) and not value.strip()) or value == 0 else value
+
+
 class CodeReview(PascalWire):
     """ListCodeReviews (2024-05-18, new Data Studio). `ObjectId` is the root review object; a review is
     created for an existing pipeline run (CreateCodeReview takes its PipelineRunId) but does not name it."""
@@ -163,7 +168,7 @@ class CodeReview(PascalWire):
     final_reviewer: Optional[IdStr] = None
     status: Optional[str] = None
     create_time: Optional[int] = None
-    review_time: Optional[int] = None
+    review_time: Annotated[Optional[int], BeforeValidator(_blank)] = None  # empty until approved
 
 
 class WorkspaceProduction(Plain):

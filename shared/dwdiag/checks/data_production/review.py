@@ -18,16 +18,23 @@ def review_at_deploy(d: Deployment, reviews: list[CodeReview]) -> Optional[CodeR
     A review is created for an existing pipeline run (CreateCodeReview takes its PipelineRunId) and names
     the run's root object (ObjectId), not the run: it belongs to a run when it names one of the run's objects
     and was created while the run was open; it counts when it was accepted by the time the run ended."""
-    for r in reviews:
-        if r.object_id not in d.run_objects or r.create_time is None or not same(r.status, "Accepted"):
-            continue
-        approved = r.review_time or r.modify_time
-        if r.create_time < (d.started_ms or 0) or approved is None:
-            continue
-        if d.finished_ms is not None and (r.create_time > d.finished_ms or approved > d.finished_ms):
-            continue
-        return r
+    for r in _accepted_of_run(d, reviews):
+        if r.review_time and (d.finished_ms is None or r.review_time <= d.finished_ms):
+            return r
     return None
+
+
+def undated_review(d: Deployment, reviews: list[CodeReview]) -> Optional[CodeReview]:
+    """An accepted review of the run that carries no ReviewTime: accepted, but when is not known, so it neither
+    proves the run was reviewed before it deployed nor that it was not."""
+    return next((r for r in _accepted_of_run(d, reviews) if not r.review_time), None)
+
+
+def _accepted_of_run(d: Deployment, reviews: list[CodeReview]) -> list[CodeReview]:
+    return [r for r in reviews
+            if r.object_id in d.run_objects and r.create_time is not None and same(r.status, "Accepted")
+            and r.create_time >= (d.started_ms or 0)
+            and (d.finished_ms is None or r.create_time <= d.finished_ms)]
 
 
 @rule
@@ -53,18 +60,22 @@ def _review(ws: WorkspaceProduction, start: int, days: int) -> Outcome:
     reviewed: dict[str, str] = {}  # task -> the review that covered its latest deployment
     unreviewed: set[str] = set()
     legacy: set[str] = set()
+    undated: set[str] = set()  # an accepted review of the run with no ReviewTime: when it was accepted is unknown
     for task, d in latest.items():
         if d.studio != NEW:
             legacy.add(task)  # no API lists legacy Data Studio reviews
             continue
         review = review_at_deploy(d, ws.code_reviews)
-        if review is None:
-            unreviewed.add(task)
-        else:
+        if review is not None:
             reviewed[task] = str(review.id)
-    tasks = set(reviewed) | unreviewed | legacy
+        elif undated_review(d, ws.code_reviews) is not None:
+            undated.add(task)
+        else:
+            unreviewed.add(task)
+    tasks = set(reviewed) | unreviewed | legacy | undated
     evidence = {"deployed_tasks": len(tasks), "reviewed": dict(sorted(reviewed.items())),
                 "unreviewed": sorted(unreviewed)[:50], "legacy_not_verifiable": sorted(legacy)[:50],
+                "accepted_without_review_time": sorted(undated)[:50],
                 "code_reviews_in_evidence": len(ws.code_reviews), "lookback_days": days}
     if found.errors and not unreviewed:
         # Deployments we could not list might lack reviews: only an unreviewed one would be proof.
@@ -81,6 +92,11 @@ def _review(ws: WorkspaceProduction, start: int, days: int) -> Outcome:
         return Outcome(FAIL, obj, f"Workspace {w.label}: {len(unreviewed)} of {len(unreviewed) + len(reviewed)} "
                        f"task(s) deployed through the new Data Studio in the last {days} days had no accepted "
                        "code review when deployed, so the review scope does not cover every deployed task.",
+                       evidence)
+    if undated:
+        return Outcome(MANUAL, obj, f"Workspace {w.label}: {len(undated)} task(s) deployed in the last {days} days "
+                       "have an accepted code review that carries no review time, so whether it was accepted before "
+                       "the deployment cannot be told: confirm in the console that 'Force to review code' is on.",
                        evidence)
     if legacy:
         done = f"{len(reviewed)} task(s) deployed through the new Data Studio had accepted reviews; " if reviewed \
