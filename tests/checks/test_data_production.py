@@ -613,6 +613,16 @@ def test_the_identity_is_read_under_each_documented_key(key, auth_key):
     assert o.obj.id == SCHED and o.status.value == "pass"
 
 
+def test_an_entry_naming_two_identities_under_the_two_keys_has_each_checked():
+    # Which of authIdentity and TaskSubmitter schedules, when both are there and differ, is not documented.
+    other = "209999999999999999"
+    props = {"envType": "Prod", "project": "p", "authType": "SubAccount", "authIdentity": SCHED,
+             "TaskSubmitter": other}
+    ws = prod_ws(compute_resources=[compute("mc", "maxcompute", entry(2, "Prod", props))])
+    out = login_run(identity(), identity(other, "other_bot", last_login=ago(1)), workspaces=[ws])
+    assert {o.obj.id: o.status.value for o in out} == {SCHED: "pass", other: "fail"}
+
+
 def test_only_prod_sub_account_identities_are_checked():
     dev_only = prod_ws(compute_resources=[compute("mc", "maxcompute", entry(1, "Dev", {
         "project": "p", "authType": "SubAccount", "authIdentity": SCHED}))])

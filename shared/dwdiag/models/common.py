@@ -164,14 +164,19 @@ class EnvEntry(PascalWire):
         return same(self.env_type, "Prod")
 
     @property
-    def scheduling_identity(self) -> Optional[str]:
-        """The RAM user id a Prod entry runs scheduled jobs as: authType SubAccount with authIdentity (the
-        documented key), or TaskSubmitter (the key of CreateComputeResource's example); keys in any case."""
+    def scheduling_identities(self) -> list[str]:
+        """The RAM user ids a Prod entry with authType SubAccount names: under authIdentity (the documented key)
+        and TaskSubmitter (the key of CreateComputeResource's example), keys in any case. Both are read: when an
+        entry carries both and they differ, which one schedules is not documented, so each is checked."""
         props = self.connection_properties
         if not self.is_prod or not same(get_ci(props, "authType"), "SubAccount"):
-            return None
-        uid = get_ci(props, "authIdentity", "TaskSubmitter")
-        return str(uid) if uid not in (None, "") else None
+            return []
+        found: list[str] = []
+        for key in ("authIdentity", "TaskSubmitter"):
+            uid = get_ci(props, key)
+            if uid not in (None, "") and str(uid) not in found:
+                found.append(str(uid))
+        return found
 
 
 def entry_with_bad_properties(data: Any) -> Any:

@@ -258,8 +258,7 @@ def scheduling_identities(workspaces: Iterable[WorkspaceProduction]) -> dict[str
             continue
         for group in ws.compute_resources:
             for entry in group.entries:
-                uid = entry.scheduling_identity
-                if uid is not None:
+                for uid in entry.scheduling_identities:
                     found.setdefault(uid, []).append(f"{ws.workspace.id}/{group.name}")
     return found
 
