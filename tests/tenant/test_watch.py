@@ -183,6 +183,18 @@ def test_events_the_table_does_not_know_are_counted(world, tmp_path):
     assert done.summary.unknown == {"dataworks-public:CreateFile": 1} and done.summary.rechecked == {}
 
 
+def test_an_event_delivered_twice_in_one_batch_is_counted_once(world, tmp_path):
+    store, robot = LocalStore(tmp_path), Robot()
+    backend = world.tenant().backend
+    event = record_event(backend, "dataworks", "CreateFile", region="cn-hangzhou",
+                         identity=actor_identity(backend, "dev"), request_parameters={"ProjectId": int(WORKSPACE)}, resource_name=WORKSPACE,
+                         resource_type="ACS::DataWorks::File")
+    settings = _settings()
+    done = watch(settings, _sweep(world, settings, watcher=True), store, robot, now=WORLD_NOW, given=[event, event])
+    assert done.summary.events == 1 and done.summary.repeated == 1
+    assert done.summary.unknown == {"dataworks-public:CreateFile": 1}
+
+
 def test_a_gap_longer_than_the_lookback_sweeps_the_region_whole(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     _watch(world, store, WORLD_NOW, robot)

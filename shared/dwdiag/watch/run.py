@@ -152,10 +152,12 @@ def watch(settings: Settings, sweep: Sweep, store: Store, send: Optional[Callabl
                                  f"{e.message}); the cursor stays, and the next watch reads them again"
                                  for e in found.errors]
         seen = cursor.get("seen") if isinstance(cursor.get("seen"), dict) else {}
+        now_seen: set[str] = set()  # an event answered twice in one read (on two pages, or by two queries)
         for event in found.events:
-            if event["eventId"] in seen:
+            if event["eventId"] in seen or event["eventId"] in now_seen:
                 summary.repeated += 1
                 continue
+            now_seen.add(event["eventId"])
             summary.events += 1
             name = f"{event.get('serviceName')}:{event.get('eventName')}"
             change = events.change(event, region)
