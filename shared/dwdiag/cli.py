@@ -479,11 +479,13 @@ def add_waivers_and_report(sub) -> None:
     fixes = fixes.add_subparsers(dest="action", required=True)
     plan = fixes.add_parser("plan", help="the exact steps that fix each failed finding")
     source_options(plan, "demo")
-    plan.add_argument("--finding", action="append", default=[], metavar="FINGERPRINT", help="only this finding")
+    plan.add_argument("--finding", action="extend", nargs="+", default=[], metavar="FINGERPRINT",
+                      help="only these findings (repeatable)")
     plan.add_argument("--format", choices=["table", "json"], default="table")
     plan.set_defaults(func=cmd_fix_plan)
     apply = fixes.add_parser("apply", help="run a finding's plan when dwdiag may (a dry run without --yes)")
-    apply.add_argument("--finding", action="append", required=True, metavar="FINGERPRINT")
+    apply.add_argument("--finding", action="extend", nargs="+", required=True, metavar="FINGERPRINT",
+                       help="the findings to fix (repeatable)")
     apply.add_argument("--store", metavar="DIR_OR_OSS", help="the run's store (default DWDIAG_OSS_BUCKET)")
     apply.add_argument("--yes", action="store_true", help="make the calls (without it: print them)")
     apply.add_argument("--format", choices=["table", "json"], default="table")

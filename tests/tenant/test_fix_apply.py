@@ -162,3 +162,6 @@ def test_fix_plan_on_the_command_line_lists_every_fail_with_its_steps(capsys):
     assert doc["plans"] and all(p["steps"] and all(s["doc"].startswith("https://") for s in p["steps"])
                                 for p in doc["plans"])
     assert {p["item_id"] for p in doc["plans"] if all(s.get("automatable") for s in p["steps"])} <= AUTOMATABLE
+    two = [p["fingerprint"] for p in doc["plans"][:2]]
+    assert main(["fix", "plan", "--format", "json", "--finding", *two]) == 0, "several findings after one flag"
+    assert [p["fingerprint"] for p in json.loads(capsys.readouterr().out)["plans"]] == two
