@@ -163,6 +163,37 @@ def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, em
     assert len(repeated) <= 1, f"at most the workspace in flight is fetched again: {repeated}"
 
 
+def test_a_retried_on_demand_run_without_a_run_id_goes_on_with_its_own_first_attempt(cloud, cut, emu, monkeypatch):
+    # An event without a run id gets a new run id on each attempt; the retry (same request id) must not take
+    # its own killed attempt's open marker for another live run and skip.
+    real = fc_run._resume
+
+    class Killed(Exception):
+        pass
+
+    def dying(settings, sweep, run_id, piece):
+        budget = Budget(8)
+
+        def stop() -> bool:
+            if budget():
+                raise Killed("the instance died")
+            return False
+
+        return pipeline.Resume(stop=stop, limit=real(settings, sweep, run_id, piece).limit)
+
+    monkeypatch.setattr(fc_run, "_resume", dying)
+    event = json.dumps({"regions": ["cn-hangzhou"], "alert": False}).encode()
+    with pytest.raises(Killed):
+        _invoke(event, "req-on-demand")
+    opened = cloud.objects("open/")["open/data_production/cn-hangzhou.json"]
+    monkeypatch.setattr(fc_run, "_resume", real)
+    again = _invoke(event, "req-on-demand")  # FC's retry keeps the request id
+    assert again["ok"] and not again.get("skipped") and again["run_id"] == opened["run_id"]
+    assert again.get("findings") and cloud.objects("open/") == {}
+    other = _invoke(event, "req-someone-else")  # another invocation is a run of its own
+    assert other["ok"] and other["run_id"] != opened["run_id"]
+
+
 @pytest.mark.parametrize("configured, timeout, deadline", [
     (None, 900, 870.0),      # the function's timeout less the margin
     (600.0, 900, 600.0),     # a shorter deadline set on purpose stands

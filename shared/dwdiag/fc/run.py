@@ -127,7 +127,8 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
     if payload.account is not None:  # a piece of an organization run judges windows from the run's start
         now = run_started(run_id)
     if store is not None and sweep.deadline is not None:  # it may not fit one invocation: go on in the next
-        other = _open_elsewhere(store, settings, category, places, run_id, payload)
+        request_id = str(getattr(context, "request_id", "") or "")
+        other = _open_elsewhere(store, settings, category, places, run_id, payload, request_id)
         if other is not None and other.get("alive"):
             return {"ok": True, "category": category, "run_id": run_id, "skipped": True, "open_run": other["run_id"],
                     "problems": [f"run {other['run_id']} of these regions is still being collected (piece "
@@ -138,7 +139,7 @@ def run_here(payload: Payload, settings: Settings, credentials: Credentials, cat
             payload = payload.model_copy(update={"continuation": other["continuation"] + 1,
                                                  "shard": Shard(**other["shard"]) if other.get("shard") else None})
         resume, now = _resume(settings, sweep, run_id, payload.continuation), run_started(run_id)
-        _mark_open(store, category, places, run_id, payload)
+        _mark_open(store, category, places, run_id, payload, request_id)
     mine = None
     if payload.account is not None:
         mine = {account: {"swept": "no: its role could not be assumed" if unreachable else "yes"}}
@@ -198,23 +199,29 @@ def _continue(payload: Payload, settings: Settings, credentials: Credentials, co
             "continuation": following.continuation, "left": unfinished.left, "plan": plan, "queued": request_id}
 
 
-def _mark_open(store: Store, category: str, places: list[str], run_id: str, payload: Payload) -> None:
-    """Say in the store that this run is being collected, and when its last piece started (a heartbeat)."""
+def _mark_open(store: Store, category: str, places: list[str], run_id: str, payload: Payload,
+               request_id: str = "") -> None:
+    """Say in the store that this run is being collected, and when its last piece started (a heartbeat), by
+    which invocation (its request id, which FC's retries of it keep)."""
     store.write(layout.open_run(category, places), {
         "run_id": run_id, "continuation": payload.continuation, "regions": places,
         "shard": payload.shard.model_dump() if payload.shard else None,
-        "heartbeat": pipeline.utcnow().isoformat()})
+        "heartbeat": pipeline.utcnow().isoformat(), "request_id": request_id})
 
 
 def _open_elsewhere(store: Store, settings: Settings, category: str, places: list[str], run_id: str,
-                    payload: Payload) -> Optional[dict[str, Any]]:
+                    payload: Payload, request_id: str = "") -> Optional[dict[str, Any]]:
     """Another run of these places still open (its marker), with whether its pieces still run: a piece
-    starts within a function's time of the last one, unless its chain broke off."""
+    starts within a function's time of the last one, unless its chain broke off. A run this very invocation
+    opened in an earlier attempt is not alive: FC retries an attempt once it has failed or been killed (an
+    event without a run id gets a new one on each attempt, so the retry would otherwise wait on itself)."""
     if payload.continuation:
         return None  # a continuation is the open run itself
     marker = store.read(layout.open_run(category, places))
     if not marker or marker.get("run_id") == run_id:
         return None
+    if request_id and marker.get("request_id") == request_id:
+        return {**marker, "alive": False}
     beat = datetime.fromisoformat(marker["heartbeat"])
     silent = (pipeline.utcnow() - beat).total_seconds()
     from dwdiag.fc import DEADLINE_MARGIN_S
