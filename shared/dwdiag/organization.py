@@ -169,16 +169,25 @@ def plan(store: Optional[Store], accounts: Accounts, regions: list[str], categor
     return sorted(pieces, key=lambda p: (p.estimate_s is not None, -(p.estimate_s or 0.0), p.place))
 
 
-def estimates(store: Store, places: list[str], category: str) -> dict[str, float]:
-    """Seconds at least per place, from the part records of the last finished run in the store."""
+def estimates(store: Store, places: list[str], category: str, looked_at: int = 50) -> dict[str, float]:
+    """Seconds at least per place, from the part records of the last finished run of `category` in the store
+    (each category's function writes its own runs; the newest `looked_at` history entries are searched)."""
     try:
         runs = sorted(store.list(layout.HISTORY_RUNS))
     except Exception:  # noqa: BLE001 - without estimates the pieces go in their plain order
         log.warning("no history to plan the run's pieces from")
         return {}
-    if not runs:
-        return {}
-    run_id = runs[-1].rpartition("/")[2].removesuffix(".json")
+    for key in reversed(runs[-looked_at:]):
+        try:
+            entry = store.read(key)
+        except Exception:  # noqa: BLE001 - a broken entry only costs the estimate
+            continue
+        if isinstance(entry, dict) and category in (entry.get("categories") or []):
+            return _estimates_of(store, str(entry.get("run_id") or ""), places, category)
+    return {}
+
+
+def _estimates_of(store: Store, run_id: str, places: list[str], category: str) -> dict[str, float]:
     try:
         prefix = layout.run_prefix(run_id)
     except ValueError:
@@ -190,7 +199,23 @@ def estimates(store: Store, places: list[str], category: str) -> dict[str, float
         except Exception:  # noqa: BLE001 - a broken record only costs the estimate
             continue
         plan_ = ((record or {}).get("summary") or {}).get("plan") or {}
-        seconds = (plan_.get(layout.region_of(where)) or {}).get("seconds_at_least")
-        if isinstance(seconds, (int, float)):
-            out[where] = float(seconds)
+        seconds = _whole_seconds(plan_.get(layout.region_of(where)) or {})
+        if seconds is not None:
+            out[where] = seconds
     return out
+
+
+def _whole_seconds(plan_: dict) -> Optional[float]:
+    """A part's plan is that of its last piece, which counts only what was left to collect: scaled up to the
+    whole place by its items. A last piece that only published has no measure of the place (None: treated as
+    the largest, like a place never swept)."""
+    seconds = plan_.get("seconds_at_least")
+    if not isinstance(seconds, (int, float)):
+        return None
+    counts = [plan_.get(k) for k in ("workspaces", "projects", "workspaces_left", "projects_left")]
+    if not all(isinstance(c, int) for c in counts):
+        return float(seconds)
+    whole, left = counts[0] + counts[1], counts[2] + counts[3]
+    if left == 0:
+        return None if whole else float(seconds)
+    return float(seconds) * max(whole, left) / left
