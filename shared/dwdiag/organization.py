@@ -81,8 +81,8 @@ def run(settings: Settings, *, source: str, sweep: Sweep, regions: Optional[list
     def _part(member_sweep: Sweep, member: Member, unreachable: Optional[CallError]) -> RunResult:
         mine = {member.account_id: {**member.about(),
                                     "swept": "no: its role could not be assumed" if unreachable else "yes"}}
-        robots = robots_for(settings, member.account_id, member.folder_id, deadline=member_sweep.deadline,
-                            default=send) if alert else None
+        robots = robots_for(settings, member.account_id, member.folder_for(settings.alert_routes),
+                            deadline=member_sweep.deadline, default=send) if alert else None
         result = pipeline.run(settings, source=source, sweep=member_sweep, regions=regions,
                               categories=categories, now=now, run_id=run_id, waivers=waivers, store=store,
                               send=robots, shard=True, progress=progress, account=member.account_id,

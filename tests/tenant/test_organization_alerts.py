@@ -10,8 +10,9 @@ from typing import Iterator
 import pytest
 
 from dwdiag import organization
-from dwdiag.alert.deliver import dingtalk_sender
+from dwdiag.alert.deliver import dingtalk_sender, route_for
 from dwdiag.alert.dingtalk import reset_windows
+from dwdiag.collectors.accounts import resolve_accounts
 from dwdiag.settings import Settings
 from dwdiag.store import LocalStore
 from dwdiag_emulator import Emulator
@@ -92,3 +93,21 @@ def test_a_waiting_message_goes_only_to_its_own_robot(org, robots, tmp_path):
     _run(org, again, store)
     assert not [t for t in _texts(default) if PROD in t], "prod-data's waiting message is not the default robot's"
     assert {store.read(k)["route"] for k in store.list("alerts/pending")} == {PROD}, "it still waits for its robot"
+
+
+def test_a_folder_s_robot_hears_of_the_accounts_of_its_sub_folders_too(org, robots, tmp_path):
+    default, dev = robots  # analytics is in fd-dev01; sandbox in fd-sandbox1, a sub-folder of fd-dev01
+    settings = Settings(regions=REGIONS, accounts="resource-directory", dingtalk_webhook=default.url,
+                        dingtalk_secret=SECRET_DEFAULT,
+                        alert_routes={"fd-dev01": {"webhook": dev.url, "secret": SECRET_PROD}})
+    _run(org, settings, LocalStore(tmp_path))
+    to_dev = _texts(dev)
+    assert [t for t in to_dev if ANALYTICS in t], "the folder's own account"
+    assert not [t for t in to_dev if PROD in t or MGMT in t], "no account outside the folder"
+    regional = [t for t in _texts(default) if "organization" not in t]
+    assert not [t for t in regional if ANALYTICS in t or SANDBOX in t], "the folder's accounts, sub-folder's included"
+    # The sandbox account sends nothing here (its role is refused); its route, from ListAccounts' path:
+    members = resolve_accounts(settings, sweep_of(org, settings).session(REGIONS[0])).members
+    sandbox = next(m for m in members if m.account_id == SANDBOX)
+    assert sandbox.folders == ("fd-sandbox1", "fd-dev01", "r-Org001")
+    assert route_for(settings, SANDBOX, sandbox.folder_for(settings.alert_routes)) == "fd-dev01"

@@ -101,6 +101,10 @@ def test_named_accounts_and_exclusions(org):
 
     _, foldered = run_org(org, account_folders=["fd-prod01"])
     assert {f.account_id for f in foldered.findings} <= {PROD} and foldered.findings
+    # A folder holds its sub-folders' accounts: the sandbox account is in fd-sandbox1, under fd-dev01.
+    _, development = run_org(org, account_folders=["fd-dev01"])
+    assert {f.account_id for f in development.findings} == {ANALYTICS, SANDBOX}
+    assert development.summary.accounts[PROD]["why"] == "not in DWDIAG_ACCOUNT_FOLDERS"
 
 
 def test_the_session_is_renewed_before_it_expires(org):

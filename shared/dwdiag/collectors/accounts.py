@@ -9,7 +9,7 @@ are in the directory in good standing. The others are kept, with their status, f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 from dwdiag.clients import ClientError, Session
 from dwdiag.clients.assume import AssumedRole, role_arn, session_name
@@ -32,10 +32,21 @@ class Member:
     folder_id: str = ""
     status: str = ""          # the directory's word for it; "" when the account was named, not listed
     deletion_status: str = ""
+    folders: tuple[str, ...] = ()  # every folder it is in, its own first, up to the root (ResourceDirectoryPath)
 
     @property
     def active(self) -> bool:
         return (not self.status or self.status in ACTIVE_STATUSES) and not self.deletion_status
+
+    @property
+    def within(self) -> tuple[str, ...]:
+        """The folders the account is in: a folder holds its sub-folders' accounts too."""
+        return self.folders or ((self.folder_id,) if self.folder_id else ())
+
+    def folder_for(self, keys: Iterable[str]) -> str:
+        """The nearest of its folders that is one of `keys` (say, a folder with an alert route), else its own."""
+        wanted = set(keys)
+        return next((f for f in self.within if f in wanted), self.folder_id)
 
     def about(self) -> dict[str, str]:
         return {k: v for k, v in (("name", self.name), ("folder_id", self.folder_id), ("status", self.status),
@@ -64,7 +75,7 @@ def resolve_accounts(settings: Settings, session: Session) -> Accounts:
         why = None
         if member.account_id in settings.exclude_accounts:
             why = "excluded (DWDIAG_EXCLUDE_ACCOUNTS)"
-        elif settings.account_folders and member.status and member.folder_id not in settings.account_folders:
+        elif settings.account_folders and member.status and not set(member.within) & set(settings.account_folders):
             why = "not in DWDIAG_ACCOUNT_FOLDERS"
         elif not member.active:
             why = f"not swept: its status in the resource directory is {member.deletion_status or member.status}"
@@ -89,8 +100,19 @@ def list_directory(session: Session) -> list[Member]:
         if account:
             members.append(Member(account, name=str(row.get("DisplayName") or ""), folder_id=str(row.get("FolderId") or ""),
                                   status=str(row.get("Status") or "unknown"),
-                                  deletion_status=str(row.get("DeletionStatus") or "")))
+                                  deletion_status=str(row.get("DeletionStatus") or ""),
+                                  folders=_folders(row)))
     return members
+
+
+def _folders(row: dict) -> tuple[str, ...]:
+    """Its folders, its own first, from ResourceDirectoryPath (`<rd>/<root folder>/<folder>.../<account>`, the
+    ListAccounts example); without a path, its FolderId alone."""
+    parts = [p for p in str(row.get("ResourceDirectoryPath") or "").split("/") if p]
+    if len(parts) >= 3 and parts[-1] == str(row.get("AccountId")):
+        return tuple(reversed(parts[1:-1]))
+    folder = str(row.get("FolderId") or "")
+    return (folder,) if folder else ()
 
 
 def member_credentials(settings: Settings, session: Session, member: Member, run_id: Optional[str]) -> AssumedRole:

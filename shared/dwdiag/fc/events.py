@@ -36,7 +36,7 @@ class Payload(BaseModel):
     accounts: Union[Literal["self", "resource-directory"], list[str], None] = None
     # Set by an organization run's fan-out: the account this invocation sweeps (through its member role).
     account: Optional[str] = Field(default=None, pattern=r"^\d{16}$")
-    folder_id: Optional[str] = None  # that account's folder in the resource directory, for its alert route
+    folder_id: Optional[str] = None  # the account's folder whose alert route it takes (its own or one above it)
     waivers: list[Waiver] = Field(default_factory=list)  # same schema as a waiver file; added to DWDIAG_WAIVERS_FILE
 
     @field_validator("regions", mode="before")

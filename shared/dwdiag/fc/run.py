@@ -84,7 +84,7 @@ def fan_out_accounts(payload: Payload, settings: Settings, credentials: Credenti
     for index, piece in enumerate(pieces):
         shard = payload.model_copy(update={
             "regions": [piece.region], "run_id": run_id, "account": piece.member.account_id,
-            "folder_id": piece.member.folder_id or None,
+            "folder_id": piece.member.folder_for(settings.alert_routes) or None,  # its alert route's folder
             "shard": Shard(run_id=run_id, index=index, total=len(pieces))})
         try:
             invocations[piece.place] = "queued " + fanout.invoke_async(endpoint, credentials, target,
