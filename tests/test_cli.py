@@ -103,6 +103,7 @@ def test_settings_change_results(capsys, monkeypatch):
     assert admins["10003"] == "pass"
 
 
+@pytest.mark.slow
 def test_demo_prints_all_four_categories_writes_the_layout_and_leaks_no_secret(capsys, tmp_path):
     code, out, err = run(capsys, "demo", "--output", str(tmp_path), "--all")
     assert code == 0
@@ -115,6 +116,7 @@ def test_demo_prints_all_four_categories_writes_the_layout_and_leaks_no_secret(c
         assert secret not in out and secret not in err and secret not in stored
 
 
+@pytest.mark.slow
 def test_demo_strict_mode_can_be_turned_off(capsys, monkeypatch):
     monkeypatch.setenv("DWDIAG_DATASOURCE_ACCESS_STRICT", "false")
     _, out, _ = run(capsys, "demo", "--format", "json", "--output", "")
@@ -127,12 +129,14 @@ def test_evaluate_now_must_be_a_zoned_iso_time(capsys):
     assert code == 2 and "ISO 8601" in err
 
 
+@pytest.mark.slow
 def test_console_script_runs_in_a_fresh_interpreter(tmp_path):
     exe = Path(sys.executable).with_name("dwdiag")
     proc = subprocess.run([str(exe), "items", "--format", "json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and len(json.loads(proc.stdout)) == 17
 
 
+@pytest.mark.slow
 def test_demo_of_an_organization_names_every_account_and_writes_one_run(capsys, tmp_path):
     code, out, err = run(capsys, "demo", "--organization", "--output", str(tmp_path))
     assert code == 0

@@ -76,6 +76,7 @@ def without_timings(record: bytes) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_two_parts_finishing_in_the_same_instant_leave_what_a_sequential_finish_leaves(snapshot, two_stores):
     raced, sequential = two_stores
     one, two = (part(snapshot, r) for r in REGIONS)

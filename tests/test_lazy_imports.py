@@ -70,6 +70,7 @@ def test_a_session_imports_no_sdk():
 
 
 @pytest.mark.parametrize("service", list(SERVICES))
+@pytest.mark.slow
 def test_a_client_imports_the_sdk_of_its_own_service_and_no_other(service):
     modules = loaded("from dwdiag.clients import Credentials, Session\n"
                      f"Session('cn-hangzhou', Credentials('AKIDtest', 'secret')).client({service!r})")
@@ -79,6 +80,7 @@ def test_a_client_imports_the_sdk_of_its_own_service_and_no_other(service):
 
 @pytest.mark.emulator
 @pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.slow
 def test_a_categorys_run_imports_the_sdks_of_the_services_it_calls_and_no_other(category, emu):
     """One invocation of the category's handler, as FC makes it, sweeping the emulated tenant's cn-hangzhou."""
     urls = json.dumps({r: emu.url(r) for r in emu.endpoints})

@@ -12,6 +12,8 @@ import ast
 from pathlib import Path
 from typing import Iterator, Optional
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SUPPORT = "tests.support"
@@ -65,6 +67,7 @@ def is_support(module: str) -> bool:
     return module == SUPPORT or module.startswith(SUPPORT + ".")
 
 
+@pytest.mark.slow
 def test_no_module_imports_a_test_module_a_conftest_or_another_packages_helpers():
     wrong = []
     for path in sources():
@@ -105,6 +108,7 @@ def plugins() -> list[str]:
     return []
 
 
+@pytest.mark.slow
 def test_support_fixtures_are_plugins_and_never_imported_by_name():
     support = {module_name(p): fixtures(p) for p in sources() if is_support(module_name(p))}
     with_fixtures = {m for m, names in support.items() if names}

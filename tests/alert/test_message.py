@@ -181,6 +181,7 @@ def test_capped_message_is_accepted_by_the_receiver(receiver, clock):
     assert len(receiver.accepted) == 1 and receiver.accepted[0].json() == body
 
 
+@pytest.mark.slow
 def test_absurd_max_bytes_is_refused():
     with pytest.raises(ValueError):
         build_message(digest(new=_many(2)), max_bytes=200)

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from scripts import deploy_lib as deploy
 
 from tests.support.deploy import SCRIPT, run_deploy
@@ -62,6 +64,7 @@ def test_policy_prints_the_code_s_document(bare_path):
     assert json.loads(done.stdout) == deploy.policy_document("b", "p/", edition="fc3")
 
 
+@pytest.mark.slow
 def test_policy_needs_a_bucket_unless_it_is_the_member_role_s(bare_path):
     done = run(["policy"], bare_path)
     assert done.returncode == 2 and "--bucket is required" in done.stderr
@@ -70,6 +73,7 @@ def test_policy_needs_a_bucket_unless_it_is_the_member_role_s(bare_path):
     assert json.loads(done.stdout) == deploy.policy_document("b", "", member_role="audit-reader")
 
 
+@pytest.mark.slow
 def test_role_grants_assume_role_on_the_member_role_of_the_environment(bare_path):
     done = run(["role", "--dry-run"], bare_path, DWDIAG_OSS_BUCKET="results", DWDIAG_MEMBER_ROLE="audit-reader")
     assert done.returncode in (0, 3), done.stderr

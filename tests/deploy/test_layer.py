@@ -193,6 +193,7 @@ def run_project(project: Path, args: list[str], path: str, **env) -> tuple[subpr
     return done, (log.read_text().splitlines() if log.exists() else [])
 
 
+@pytest.mark.slow
 def test_s_publishes_the_layer_when_no_version_has_the_zip_and_deploys_on_it(project, bare_path):
     done, calls = run_project(project, ["s"], bare_path, **S_ENVIRONMENT)
     assert done.returncode == 0, done.stderr
@@ -205,6 +206,7 @@ def test_s_publishes_the_layer_when_no_version_has_the_zip_and_deploys_on_it(pro
     assert f"export DEPLOY_LAYER_ARN={published}" in done.stderr
 
 
+@pytest.mark.slow
 def test_s_reuses_the_version_of_the_same_zip_and_uploads_nothing(project, bare_path):
     description = deploy.layer_description(project / deploy.LAYER_ZIP)
     reused = "acs:fc:cn-shanghai:42:layers/dwdiag-deps/versions/5"
@@ -223,6 +225,7 @@ def test_s_uses_a_given_layer_arn_without_asking(project, bare_path):
     assert calls == ["deploy -t s.yaml -y", f"deploy layers={EXAMPLE_ARN}"]
 
 
+@pytest.mark.slow
 def test_layer_publishes_only_the_layer(project, bare_path):
     done, calls = run_project(project, ["layer"], bare_path)
     assert done.returncode == 0, done.stderr
@@ -252,6 +255,7 @@ def test_package_sizes_reports_each_zip_the_layer_and_the_total(tmp_path):
     assert json.loads(json.dumps(report)) == report
 
 
+@pytest.mark.slow
 def test_footprint_prints_json_and_refuses_a_partial_build(tmp_path):
     done = subprocess.run([sys.executable, "-m", "scripts.bench_lib.footprint", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)

@@ -222,6 +222,7 @@ def test_deploy_policy_member_with_an_operator(bare_path, role):
     assert json.loads(done.stdout)["AssumeRolePolicyDocument"] == template_trust(role, operator)
 
 
+@pytest.mark.slow
 def test_deploy_policy_member_defaults_name_the_scanner_role_of_scripts_deploy_role(bare_path):
     done = run(["policy", "--member"], bare_path)
     assert done.returncode == 0, done.stderr

@@ -174,6 +174,7 @@ def test_a_sync_handler_past_its_scaled_timeout_is_killed(tiny_fc):
         os.kill(record.pid, 0)
 
 
+@pytest.mark.slow
 def test_an_async_handler_that_times_out_is_retried_max_async_retry_attempts_times(tiny_fc):
     fc = tiny_fc(time_scale=0.05, retry_base_s=0.5)  # Timeout 0.1 s, backoff 0.025 s then 0.05 s
     request_id = fc.invoke("tiny", payload(sleep=30), asynchronous=True).request_id
@@ -202,6 +203,7 @@ def test_a_success_or_an_error_answer_of_the_handler_is_not_retried(tiny_fc):
     assert fc.invocations(request_id=soft)[0].json()["ok"] is False
 
 
+@pytest.mark.slow
 def test_an_invocation_killed_midway_is_retried_with_the_same_event(tiny_fc):
     fc = tiny_fc(time_scale=1.0, retry_base_s=0.01)  # Timeout 2 s
     fc.kill_after(0.1, function="tiny", attempt=0)
@@ -255,6 +257,7 @@ def demo_fc(emu):
         yield runtime
 
 
+@pytest.mark.slow
 def test_a_dwdiag_handler_runs_synchronously_against_the_demo_tenant(demo_fc, emu):
     response = fc2_client(demo_fc.url, DEMO_AK, DEMO_SECRET).invoke_function(
         "dwdiag", "dwdiag-platform-config", payload=payload(regions=["cn-hangzhou"], alert=False))

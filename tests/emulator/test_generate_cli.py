@@ -20,6 +20,7 @@ from tests.support.emulator import WORLD, make_config
 pytestmark = pytest.mark.emulator
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic_and_counts_match(tmp_path):
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     got = write_world(a, workspaces=60, mc_projects=12, seed=3, regions=["cn-hangzhou", "cn-shanghai"])
@@ -33,6 +34,7 @@ def test_generator_is_deterministic_and_counts_match(tmp_path):
     assert counts(generate_world(60, 12, seed=3, regions=["cn-hangzhou", "cn-shanghai"])) == got
 
 
+@pytest.mark.slow
 def test_generated_world_is_served_page_by_page(tmp_path):
     path = tmp_path / "w.yaml"
     write_world(path, workspaces=150, mc_projects=5, seed=1)
@@ -58,6 +60,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_cli_serve_answers_the_sdk():
     env = {**os.environ, "NO_PROXY": "127.0.0.1"}
     # --port 0: the server picks a free port itself (a port probed free here can be taken by the time it binds).
@@ -76,6 +79,7 @@ def test_cli_serve_answers_the_sdk():
         assert proc.wait(timeout=10) == 0
 
 
+@pytest.mark.slow
 def test_cli_generate_and_bad_world(tmp_path):
     out = tmp_path / "g.yaml"
     done = subprocess.run([sys.executable, "-m", "dwdiag_emulator", "generate", "--workspaces", "5",

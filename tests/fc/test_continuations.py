@@ -55,6 +55,7 @@ def _findings(cloud, run_id: str) -> dict:
     return {f["fingerprint"]: f["status"] for f in doc["findings"]}
 
 
+@pytest.mark.slow
 def test_a_run_in_pieces_publishes_what_one_invocation_would(cloud, cut, emu):
     whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
     assert whole["ok"] and not whole.get("continued")
@@ -77,6 +78,7 @@ def test_a_run_in_pieces_publishes_what_one_invocation_would(cloud, cut, emu):
     assert len(cloud.receiver.accepted) == 1, "the run alerts once, when it is published"
 
 
+@pytest.mark.slow
 def test_a_piece_that_ends_collecting_inside_its_reserve_leaves_publishing_to_a_fresh_one(cloud, emu, monkeypatch):
     whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
     late = {"reserve": False, "collections": 0}
@@ -105,6 +107,7 @@ def test_a_piece_that_ends_collecting_inside_its_reserve_leaves_publishing_to_a_
     assert _findings(cloud, first["run_id"]) == _findings(cloud, whole["run_id"])
 
 
+@pytest.mark.slow
 def test_past_its_limit_a_run_ends_what_is_left_as_an_error_naming_the_limit(cloud, pieces):
     first = _invoke(timer_event({"regions": ["cn-hangzhou"], "settings": {"max_continuations": 1}}), "req-1")
     last, n = _drain(cloud, first)
@@ -120,6 +123,7 @@ def test_a_timer_run_beside_a_live_open_run_is_not_started(cloud, pieces):
     assert later["skipped"] and later["open_run"] == first["run_id"] and later["run_id"] != first["run_id"]
 
 
+@pytest.mark.slow
 def test_a_timer_run_takes_over_an_open_run_whose_pieces_stopped(cloud, pieces):
     first = _invoke(timer_event({"regions": ["cn-hangzhou"]}), "req-1")
     assert first["continued"]
@@ -131,6 +135,7 @@ def test_a_timer_run_takes_over_an_open_run_whose_pieces_stopped(cloud, pieces):
     assert later["run_id"] == first["run_id"] and (later.get("continued") or later.get("findings"))
 
 
+@pytest.mark.slow
 def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, emu, monkeypatch):
     whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
     emu.clear_requests()
@@ -163,6 +168,7 @@ def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, em
     assert len(repeated) <= 1, f"at most the workspace in flight is fetched again: {repeated}"
 
 
+@pytest.mark.slow
 def test_a_retried_on_demand_run_without_a_run_id_goes_on_with_its_own_first_attempt(cloud, cut, emu, monkeypatch):
     # An event without a run id gets a new run id on each attempt; the retry (same request id) must not take
     # its own killed attempt's open marker for another live run and skip.

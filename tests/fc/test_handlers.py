@@ -15,6 +15,7 @@ def test_every_handler_path_is_a_callable(category):
     assert callable(load_handler(category))
 
 
+@pytest.mark.slow
 def test_timer_run_stores_findings_and_alerts_once_even_when_fc_retries(cloud):
     handler = load_handler("data_production")
     event = timer_event({"regions": ["cn-hangzhou"]})
@@ -36,6 +37,7 @@ def test_timer_run_stores_findings_and_alerts_once_even_when_fc_retries(cloud):
     assert len(cloud.receiver.accepted) == 1
 
 
+@pytest.mark.slow
 def test_next_nights_unchanged_run_sends_nothing(cloud):
     handler = load_handler("data_production")
     handler(timer_event({"regions": ["cn-hangzhou"]}), context("dwdiag-data-production"))
@@ -45,6 +47,7 @@ def test_next_nights_unchanged_run_sends_nothing(cloud):
     assert second["alerts"] == {"cn-hangzhou": "unchanged"} and len(cloud.receiver.accepted) == 1
 
 
+@pytest.mark.slow
 def test_findings_are_stored_even_when_the_webhook_is_down(cloud):
     cloud.receiver.fail_next(("raw", 502, "<html>bad gateway</html>"), times=10)
     out = json.loads(load_handler("data_production")(timer_event({}), context("dwdiag-data-production")))
@@ -55,6 +58,7 @@ def test_findings_are_stored_even_when_the_webhook_is_down(cloud):
     assert pending[f"alerts/pending/{out['run_id']}-cn-hangzhou.json"]["body"]["markdown"]["text"]
 
 
+@pytest.mark.slow
 def test_a_multi_region_payload_fans_out_one_async_invocation_per_region(cloud):
     handler = load_handler("platform_config")
     out = json.loads(handler(timer_event({"regions": ["cn-hangzhou", "ap-southeast-1"]}),

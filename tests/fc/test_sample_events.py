@@ -25,6 +25,7 @@ def test_the_timer_sample_is_the_template_timer(category):
 
 
 @pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.slow
 def test_the_on_demand_sample_runs_that_category(category, cloud):
     event = (FUNCTIONS / category / "event.on-demand.json").read_text()
     out = json.loads(load_handler(category)(event, context(deploy.function_name(category))))

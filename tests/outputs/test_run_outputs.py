@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from dwdiag.cli import main
 from tests.support import csv_reader
 from tests.support.ocsf import assert_valid
@@ -16,6 +18,7 @@ def _run_folder(root):
     return summary.parent
 
 
+@pytest.mark.slow
 def test_scan_prints_ocsf_and_writes_both_files(scan_env, capsys, tmp_path):
     assert main(["scan", "--format", "ocsf", "--output", str(tmp_path), "--no-alert"]) == 0
     printed = json.loads(capsys.readouterr().out)
@@ -30,12 +33,14 @@ def test_scan_prints_ocsf_and_writes_both_files(scan_env, capsys, tmp_path):
     assert len(rows) == len(stored) and all(r["state"] == "new" for r in rows if r["status"] == "fail")
 
 
+@pytest.mark.slow
 def test_scan_prints_csv(scan_env, capsys):
     assert main(["scan", "--format", "csv"]) == 0
     findings = csv_reader.read(capsys.readouterr().out)
     assert findings and {f.region for f in findings} == set(scan_env.endpoints)
 
 
+@pytest.mark.slow
 def test_demo_prints_csv_and_writes_ocsf(capsys, tmp_path):
     assert main(["demo", "--format", "csv", "--output", str(tmp_path), "--no-alert"]) == 0
     findings = csv_reader.read(capsys.readouterr().out)

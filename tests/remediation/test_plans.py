@@ -204,6 +204,7 @@ def test_every_template_cites_an_official_page_and_says_how_reversible_it_is():
 
 
 @pytest.mark.emulator
+@pytest.mark.slow
 def test_every_failed_finding_of_the_emulated_organization_has_a_plan_naming_its_object():
     from tests.support.organization import run_org, running_organization
 

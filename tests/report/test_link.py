@@ -79,6 +79,7 @@ def test_expiry_setting_defaults_to_and_is_capped_at_seven_days(monkeypatch):
         Settings()
 
 
+@pytest.mark.slow
 def test_dingtalk_message_links_the_presigned_report(keyed_store, s3, result, monkeypatch):
     oss_store = keyed_store
     monkeypatch.setenv("DWDIAG_REPORT_URL_EXPIRY_SECONDS", "86400")

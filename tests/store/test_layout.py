@@ -92,6 +92,7 @@ def test_latest_pointers_are_written_after_the_run(published, result):
         assert puts == store.order
 
 
+@pytest.mark.slow
 def test_a_repeated_run_overwrites_its_own_objects(tmp_path, result, request):
     for store, list_keys in ((LocalStore(tmp_path), lambda: sorted(_objects_local(tmp_path))),
                              (request.getfixturevalue("oss_store"),

@@ -84,6 +84,7 @@ def test_a_missing_bucket_is_an_error_not_an_empty_store(moto_server):
     _assert_clean(read.value, "dwdiag-no-such-bucket", "p/latest/x.json", "NoSuchBucket")
 
 
+@pytest.mark.slow
 def test_a_closed_port_is_a_store_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,6 +96,7 @@ def test_a_closed_port_is_a_store_error():
     assert "Connection refused" in str(err.value) or "connect" in str(err.value).lower()
 
 
+@pytest.mark.slow
 def test_a_service_that_echoes_the_token_does_not_leak_it(bucket):
     # A hostile or buggy answer that repeats the request's token in its message must not carry it on.
     def app(environ, start_response):
@@ -133,6 +135,7 @@ def test_endpoint_addressing():
         OssStore("findings", "a/../b", region=REGION, credentials=STS)
 
 
+@pytest.mark.slow
 def test_importing_the_store_loads_no_sdk():
     code = ("import sys, json, dwdiag.store, dwdiag.store.oss, dwdiag.publish; "
             "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from dwdiag.clients.retry import RetryPolicy
 from dwdiag.collectors.checkpoint import Checkpoint, checkpoint_prefix, hit_deadline
 from dwdiag.demo.live import DEMO_CREDENTIALS, endpoints_for
@@ -37,6 +39,7 @@ def _fetched(emu) -> Counter:
                    if r.status == 200 and r.action != "GetCallerIdentity")
 
 
+@pytest.mark.slow
 def test_pieces_resume_to_the_findings_of_one_sweep_and_fetch_nothing_twice(emu, tmp_path):
     reference = statuses(sweep(emu))
     emu.clear_requests()
@@ -83,6 +86,7 @@ def test_an_item_that_ran_into_the_deadline_is_not_kept(tmp_path):
     assert cp.seal() == 1 and Checkpoint(cp.store, cp.prefix).names("workspace") == set()
 
 
+@pytest.mark.slow
 def test_a_damaged_workspace_item_ends_as_an_error_for_that_workspace_only(emu, tmp_path):
     reference = sweep(emu)
     store = LocalStore(tmp_path)
@@ -118,6 +122,7 @@ def test_a_damaged_workspace_item_ends_as_an_error_for_that_workspace_only(emu, 
     assert {k[0] for k in before.keys() - now.keys()} <= {"schedule_identity_login"}
 
 
+@pytest.mark.slow
 def test_a_piece_starts_no_item_it_cannot_finish_before_its_deadline(emu, tmp_path):
     """With no reserve at all (`stop` never says stop), a piece still fetches nothing twice: it starts an item
     only while one and a half times the longest of its kind fits before the deadline."""

@@ -77,6 +77,7 @@ def automatable(result) -> dict[str, object]:
     return out
 
 
+@pytest.mark.slow
 def test_each_automatable_fix_turns_its_finding_to_pass_and_is_recorded(emu, tmp_path):
     store = LocalStore(tmp_path)
     targets = automatable(swept(emu, store))
@@ -107,6 +108,7 @@ def test_each_automatable_fix_turns_its_finding_to_pass_and_is_recorded(emu, tmp
         assert "fixerSecret" not in path.read_text()
 
 
+@pytest.mark.slow
 def test_refusals_change_nothing(emu, tmp_path):
     store = LocalStore(tmp_path)
     result = swept(emu, store)
@@ -147,6 +149,7 @@ def test_refusals_change_nothing(emu, tmp_path):
     assert not (tmp_path / "remediation").exists(), "nothing was applied, nothing recorded"
 
 
+@pytest.mark.slow
 def test_a_read_only_key_given_as_the_remediation_credentials_changes_nothing(emu, tmp_path):
     store = LocalStore(tmp_path)
     backup = automatable(swept(emu, store))["maxcompute_backup"]

@@ -32,6 +32,7 @@ def canary_env(monkeypatch):
         yield emu
 
 
+@pytest.mark.slow
 def test_no_canary_in_any_output(canary_env, capsys, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)  # every logger, third-party ones included
     outputs = []

@@ -49,6 +49,7 @@ def _texts(receiver) -> list[str]:
     return [r.json()["markdown"]["text"] for r in receiver.accepted]
 
 
+@pytest.mark.slow
 def test_each_robot_hears_only_of_its_accounts_and_the_default_one_gets_the_organization_digest(org, robots,
                                                                                                tmp_path):
     default, prod = robots
@@ -76,6 +77,7 @@ def test_each_robot_hears_only_of_its_accounts_and_the_default_one_gets_the_orga
     assert result.summary.accounts[PROD]["swept"] == "yes"
 
 
+@pytest.mark.slow
 def test_a_waiting_message_goes_only_to_its_own_robot(org, robots, tmp_path):
     default, prod = robots
     prod.fail_next({"errcode": 310000, "errmsg": "keywords not in content"}, times=100)
@@ -95,6 +97,7 @@ def test_a_waiting_message_goes_only_to_its_own_robot(org, robots, tmp_path):
     assert {store.read(k)["route"] for k in store.list("alerts/pending")} == {PROD}, "it still waits for its robot"
 
 
+@pytest.mark.slow
 def test_a_folder_s_robot_hears_of_the_accounts_of_its_sub_folders_too(org, robots, tmp_path):
     default, dev = robots  # analytics is in fd-dev01; sandbox in fd-sandbox1, a sub-folder of fd-dev01
     settings = Settings(regions=REGIONS, accounts="resource-directory", dingtalk_webhook=default.url,

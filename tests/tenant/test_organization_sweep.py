@@ -28,6 +28,7 @@ def org() -> Iterator[Emulator]:
         yield emu
 
 
+@pytest.mark.slow
 def test_every_member_is_swept_in_its_own_account_and_the_refusing_one_is_an_error_of_its_own(org, tmp_path):
     _, result = run_org(org, LocalStore(tmp_path))
     by_account: dict[str, list] = {}
@@ -62,6 +63,7 @@ def test_every_member_is_swept_in_its_own_account_and_the_refusing_one_is_an_err
     assert [r for r in org.requests(PROD) if r.action == "ListProjects"], "the member's own tenant answered"
 
 
+@pytest.mark.slow
 def test_one_organization_run_in_the_store_with_every_account_in_its_documents(org, tmp_path):
     _, result = run_org(org, LocalStore(tmp_path))
     run = next(tmp_path.glob(f"runs/*/{result.run_id}"))
@@ -90,6 +92,7 @@ def test_one_organization_run_in_the_store_with_every_account_in_its_documents(o
     assert issued and "orgScannerSecret" not in stored and "STS." not in stored, "no credential in the store"
 
 
+@pytest.mark.slow
 def test_named_accounts_and_exclusions(org):
     _, named = run_org(org, accounts=PROD)
     assert {f.account_id for f in named.findings} == {PROD}

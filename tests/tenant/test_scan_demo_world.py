@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from dwdiag.cli import main
 from tests.support.tenant import sweep
 
 
+@pytest.mark.slow
 def test_scan_json_judges_every_item_and_object_of_the_world(scan_env, capsys, expected):
     assert main(["scan", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -26,6 +29,7 @@ def test_scan_json_judges_every_item_and_object_of_the_world(scan_env, capsys, e
     assert got[("actiontrail_audit", "ap-southeast-1", "ap-southeast-1")] == "pass"
 
 
+@pytest.mark.slow
 def test_scan_reads_what_the_documentation_says_the_services_do(scan_env, capsys):
     """The demo world behaves as documented: LookupEvents applies only documented pairs of conditions,
     LastLoginDate is "" for a user who never logged on, reviews are created after their runs, and the
@@ -61,6 +65,7 @@ def test_scan_reads_what_the_documentation_says_the_services_do(scan_env, capsys
     assert not [f for f in doc["findings"] if f["status"] == "error" and "LastLoginDate" in f["result"]]
 
 
+@pytest.mark.slow
 def test_scan_output_writes_layout_and_evidence_that_reevaluates_the_same(scan_env, capsys, tmp_path):
     assert main(["scan", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -71,6 +76,7 @@ def test_scan_output_writes_layout_and_evidence_that_reevaluates_the_same(scan_e
     assert "Demo-Prod-Passw0rd!" not in evidence and "[REDACTED]" in evidence
 
 
+@pytest.mark.slow
 def test_no_call_is_repeated_and_calls_match_what_the_world_needs(emu):
     sweep(emu)
     ok = [r for r in emu.requests() if r.status == 200]

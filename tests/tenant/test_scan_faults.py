@@ -20,6 +20,7 @@ def changed(result, expected):
     return {k: (expected[k], v) for k, v in got.items() if v != expected[k]}
 
 
+@pytest.mark.slow
 def test_one_throttled_answer_is_retried_and_changes_nothing(emu, expected):
     emu.add_fault(actions=["ListProjectMembers"], params={"ProjectId": "10001"}, kind="error", status=429,
                   code="Throttling.User", times=1)
@@ -36,6 +37,7 @@ def test_one_503_is_retried_and_changes_nothing(emu, expected):
     assert changed(run(emu), expected) == {}
 
 
+@pytest.mark.slow
 def test_denied_security_strategies_make_access_control_error_naming_the_role(emu, expected):
     emu.add_fault(actions=["ListSecurityStrategies"], kind="forbidden")
     result = run(emu)
@@ -48,6 +50,7 @@ def test_denied_security_strategies_make_access_control_error_naming_the_role(em
     assert not [f for f in denied if f.object_id == "10006"], "a workspace without data sources stays not_applicable"
 
 
+@pytest.mark.slow
 def test_a_malformed_answer_is_error_for_that_workspace_only(emu, expected):
     bad = ('{"RequestId": "r", "PagingInfo": {"PageNumber": 1, "PageSize": 100, "TotalCount": 1, '
            '"ProjectMembers": [{"UserId": "u1", "Roles": "role_project_admin"}]}}')

@@ -75,6 +75,7 @@ def _status(result, item, object_id, region="cn-hangzhou"):
     return {(f.item_id, f.region, f.object_id): f for f in result.findings}[(item, region, object_id)]
 
 
+@pytest.mark.slow
 def test_changes_are_alerted_by_the_next_watch_with_only_their_objects_collected(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     night = _nightly(world, store, WORLD_NOW)
@@ -140,6 +141,7 @@ def test_changes_are_alerted_by_the_next_watch_with_only_their_objects_collected
         assert (f.status.value, f.state) == ("fail", "existing"), (item, f.state)
 
 
+@pytest.mark.slow
 def test_a_watch_without_events_only_looks_and_sends_nothing(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     _nightly(world, store, WORLD_NOW)
@@ -153,6 +155,7 @@ def test_a_watch_without_events_only_looks_and_sends_nothing(world, tmp_path):
     assert cursor["until"] == (WORLD_NOW + timedelta(seconds=INTERVAL)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@pytest.mark.slow
 def test_a_change_seen_twice_in_the_overlap_is_re_checked_once_and_a_fix_is_resolved(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     _nightly(world, store, WORLD_NOW)
@@ -195,6 +198,7 @@ def test_an_event_delivered_twice_in_one_batch_is_counted_once(world, tmp_path):
     assert done.summary.unknown == {"dataworks-public:CreateFile": 1}
 
 
+@pytest.mark.slow
 def test_a_gap_longer_than_the_lookback_sweeps_the_region_whole(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     _watch(world, store, WORLD_NOW, robot)
@@ -220,6 +224,7 @@ def test_dwdiag_watch_on_the_command_line(scan_env, capsys, tmp_path):
     assert out.startswith("watch ") and "window cn-hangzhou: 2026-11-28T01:45:00Z to 2026-11-28T02:10:00Z" in out
 
 
+@pytest.mark.slow
 def test_changes_over_the_budget_wait_in_the_cursor_for_the_next_watch(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     settings = _settings(watch_max_objects=1)
@@ -261,6 +266,7 @@ def test_unreadable_events_keep_the_cursor_and_say_so(world, tmp_path):
     assert after.summary.changes["new"] == 1 and after.summary.known == {"Odps:UpdateProject": 1}
 
 
+@pytest.mark.slow
 def test_a_scheduling_identity_s_console_logon_re_checks_that_identity_where_it_schedules(world, tmp_path):
     store, robot = LocalStore(tmp_path), Robot()
     night = _nightly(world, store, WORLD_NOW)
@@ -278,6 +284,7 @@ def test_a_scheduling_identity_s_console_logon_re_checks_that_identity_where_it_
     assert "UpdateLoginProfile on ram user sched_bot" in " ".join(done.summary.triggers)
 
 
+@pytest.mark.slow
 def test_dwdiag_demo_watch_shows_the_watch_after_the_sweep(tmp_path, capsys):
     assert main(["demo", "--watch", "--output", str(tmp_path), "--format", "json"]) == 0
     captured = capsys.readouterr()
@@ -290,6 +297,7 @@ def test_dwdiag_demo_watch_shows_the_watch_after_the_sweep(tmp_path, capsys):
     assert main(["demo", "--watch", "--organization", "--output", str(tmp_path / "o")]) == 2
 
 
+@pytest.mark.slow
 def test_an_error_about_another_object_does_not_drop_the_scope_s_own_findings(world, tmp_path):
     """Workspace 10003's re-check also looks up the sign-ins of the identities it schedules as; when those
     lookups are refused, their findings are errors about those identities, not about the workspace, and the
