@@ -4,12 +4,14 @@ publishes what one unbounded run would; limits end what is left as errors; an op
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 import dwdiag.fc.run as fc_run
 from dwdiag import pipeline
 from tests.support.cloud import context, load_handler, timer_event
+from tests.support.paths import WORLD_NOW
 from tests.support.tenant import Budget
 
 
@@ -114,6 +116,17 @@ def test_past_its_limit_a_run_ends_what_is_left_as_an_error_naming_the_limit(clo
     assert n == 3 and last["ok"], "pieces 0 and 1 collect, piece 2 is past the limit and publishes"
     assert any("DWDIAG_MAX_CONTINUATIONS" in p for p in last["problems"])
     assert last["by_status"]["error"] > 0
+
+
+def test_past_its_age_limit_a_run_collects_nothing_more_and_publishes_what_it_has(cloud, pieces, monkeypatch):
+    first = _invoke(timer_event({"regions": ["cn-hangzhou"], "settings": {"max_run_age_seconds": 3600}}), "req-1")
+    assert first["continued"]
+    later = WORLD_NOW + timedelta(hours=2)  # the next piece starts two hours after the run did
+    monkeypatch.setattr("dwdiag.pipeline.utcnow", lambda: later)
+    last, n = _drain(cloud, first)
+    assert n == 2 and last["ok"] and not last.get("continued"), "the piece past the limit publishes at once"
+    assert any("DWDIAG_MAX_RUN_AGE_SECONDS" in p and "3.0 hours old" in p for p in last["problems"]), "01:00 to 04:00"
+    assert last["by_status"]["error"] > 0 and last["run_id"] == first["run_id"]
 
 
 def test_a_timer_run_beside_a_live_open_run_is_not_started(cloud, pieces):
