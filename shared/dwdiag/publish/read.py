@@ -23,11 +23,6 @@ def latest_places(store: Store, regions: Optional[list[str]] = None) -> list[str
     return sorted(p for p in places if "/" in p or p not in current)
 
 
-def latest_regions(store: Store) -> list[str]:
-    """The regions that have a latest/ document, from the store's listing."""
-    return sorted({region_of(p) for p in latest_places(store)})
-
-
 def latest_findings(store: Store, regions: Optional[list[str]] = None) -> tuple[list[Finding], list[str]]:
     """Every finding the latest/ pointers hold (of every account), and the run ids they come from."""
     findings: list[Finding] = []
