@@ -51,6 +51,27 @@ def _drain(cloud, first: dict, most: int = 60) -> tuple[dict, int]:
     return out, n
 
 
+class Killed(Exception):
+    """The instance died, as Function Compute's kill would end it, in the middle of work."""
+
+
+def dying_after(items: int):
+    """A `_resume` whose piece dies once it has started `items` items."""
+    real = fc_run._resume
+
+    def dying(settings, sweep, run_id, piece):
+        budget = Budget(items)
+
+        def stop() -> bool:
+            if budget():
+                raise Killed("the instance died")
+            return False
+
+        return pipeline.Resume(stop=stop, limit=real(settings, sweep, run_id, piece).limit)
+
+    return dying
+
+
 def _findings(cloud, run_id: str) -> dict:
     prefix = f"runs/2026-11-28/{run_id}"
     doc = cloud.objects(f"{prefix}/")[f"{prefix}/cn-hangzhou/data_production/findings.json"]
@@ -153,21 +174,7 @@ def test_an_invocation_killed_midway_is_retried_and_loses_nothing(cloud, cut, em
     whole = _invoke(timer_event({"regions": ["cn-hangzhou"]}, when="2026-11-28T00:30:00Z"), "req-whole")
     emu.clear_requests()
     real = fc_run._resume
-
-    class Killed(Exception):
-        pass
-
-    def dying(settings, sweep, run_id, piece):
-        budget = Budget(8)
-
-        def stop() -> bool:
-            if budget():
-                raise Killed("the instance died")  # as Function Compute's kill would, in the middle of work
-            return False
-
-        return pipeline.Resume(stop=stop, limit=real(settings, sweep, run_id, piece).limit)
-
-    monkeypatch.setattr(fc_run, "_resume", dying)
+    monkeypatch.setattr(fc_run, "_resume", dying_after(8))
     event = timer_event({"regions": ["cn-hangzhou"]})
     with pytest.raises(Killed):
         _invoke(event, "req-1")
@@ -186,21 +193,7 @@ def test_a_retried_on_demand_run_without_a_run_id_goes_on_with_its_own_first_att
     # An event without a run id gets a new run id on each attempt; the retry (same request id) must not take
     # its own killed attempt's open marker for another live run and skip.
     real = fc_run._resume
-
-    class Killed(Exception):
-        pass
-
-    def dying(settings, sweep, run_id, piece):
-        budget = Budget(8)
-
-        def stop() -> bool:
-            if budget():
-                raise Killed("the instance died")
-            return False
-
-        return pipeline.Resume(stop=stop, limit=real(settings, sweep, run_id, piece).limit)
-
-    monkeypatch.setattr(fc_run, "_resume", dying)
+    monkeypatch.setattr(fc_run, "_resume", dying_after(8))
     event = json.dumps({"regions": ["cn-hangzhou"], "alert": False}).encode()
     with pytest.raises(Killed):
         _invoke(event, "req-on-demand")
