@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 
+from dwdiag.publish.aggregate import planned
 from dwdiag.publish.diff import compare
 from dwdiag.models.findings import AppliedWaiver, Status
 from dwdiag.outputs import csv_output
@@ -46,3 +48,15 @@ def test_evaluate_prints_csv(capsys):
     assert main(["evaluate", "--evidence", str(DEMO_EVIDENCE), "--format", "csv", "--all"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows and {r["status"] for r in rows} >= {s.value for s in Status}
+
+
+def test_a_failed_finding_carries_its_remediation_plan_in_its_row(demo):
+    findings = [planned(f) for f in evaluate(demo, Settings()).findings]
+    rows = {r["fingerprint"]: r for r in csv.DictReader(io.StringIO(csv_output.render(findings)))}
+    fails = [f for f in findings if f.status is Status.fail]
+    assert fails
+    for f in fails:
+        plan = json.loads(rows[f.fingerprint]["remediation"])
+        assert plan["steps"] and all(step["doc"].startswith("https://") for step in plan["steps"])
+    assert all(rows[f.fingerprint]["remediation"] == "" for f in findings if f.status is not Status.fail)
+    assert csv_reader.read(csv_output.render(findings)) == findings, "the plan reads back with the row"
