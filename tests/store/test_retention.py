@@ -124,6 +124,19 @@ def test_an_object_that_cannot_be_deleted_is_named_and_the_rest_go(tmp_path):
     assert pruned.deleted == len(OLD) - 1 and len(pruned.errors) == 1 and stuck in pruned.errors[0]
 
 
+def test_a_store_that_refuses_every_deletion_ends_the_pass_early_saying_why(tmp_path):
+    class Refusing(LocalStore):
+        def delete(self, key: str) -> None:
+            raise StoreError("AccessDenied", key=key, code="AccessDenied")
+
+    store = Refusing(tmp_path)
+    for day in range(1, 30):
+        store.write(f"runs/2026-09-{day:02d}/202609{day:02d}T010000Z-000000/summary.json", {})
+    pruned = retention.prune(store, 30, now=NOW)
+    assert pruned.deleted == 0 and not pruned.complete
+    assert len(pruned.errors) == retention.MAX_ERRORS + 1 and "oss:DeleteObject" in pruned.errors[-1]
+
+
 def test_a_run_with_keep_days_prunes_after_publishing_but_never_itself(demo, tmp_path):
     store = LocalStore(tmp_path)
     fill(store)

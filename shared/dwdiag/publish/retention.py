@@ -30,6 +30,7 @@ from dwdiag.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 RUNS, WATCH_RUNS, OPEN = "runs", "watch/runs", "open"
+MAX_ERRORS = 10  # failed deletions that end a pass
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RUN_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})T")
 
@@ -114,6 +115,11 @@ def _remove(store: Store, key: str, result: Pruned, limit: Optional[int]) -> boo
     except StoreError as exc:
         result.errors.append(f"{key}: {exc}")
         log.warning("could not delete %s: %s", key, exc)
+        if len(result.errors) >= MAX_ERRORS:  # a store that refuses this many will refuse the rest (a policy)
+            result.errors.append(f"stopped after {MAX_ERRORS} objects could not be deleted: does the role "
+                                 "have oss:DeleteObject on the results prefix?")
+            result.complete = False
+            return False
     return True
 
 
