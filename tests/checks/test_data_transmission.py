@@ -257,6 +257,16 @@ def test_isolation_one_entry_in_standard_mode_is_manual_never_pass(env, other):
     assert (o.status.value, o.obj.id) == ("manual", "10001/holo_dw")
     assert f"only a {env} entry" in o.result and f"its {other} settings were never configured" in o.result
     assert o.evidence["environments"] == [env]
+    assert o.evidence["entries"] == [{"id": "531", "envType": env, "QualifiedName": None, "ConnectionProperties": {
+        "envType": env, "instanceId": "hg1", "database": "dw"}}]
+
+
+def test_a_one_entry_data_source_shows_its_entry_with_the_password_redacted():
+    group = source("mysql_one", "mysql", entry(541, "Prod", {**MYSQL, "password": "One-Entry-Passw0rd!"}))
+    found, text = findings_json(evidence(ws_sources(workspace(), group)), Category.data_transmission)
+    isolation = [f for f in found if f.item_id == "datasource_env_isolation"]
+    assert [f.status.value for f in isolation] == ["manual"] and '"username": "etl"' in text
+    assert "One-Entry-Passw0rd!" not in text
 
 
 def test_isolation_entries_without_a_known_env_are_manual():

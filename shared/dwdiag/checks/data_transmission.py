@@ -138,13 +138,17 @@ def _one_sided(obj, name: str, group: DataSourceGroup, dev: list, prod: list) ->
     """A data source of a standard-mode workspace has two sets of settings, one per environment. One entry
     means its other environment was never configured, or the API did not return it: never a pass."""
     envs = [e.env_type for e in group.entries]
+    # What there is, as the evidence of the judgement (evaluate redacts passwords and keys in it).
+    evidence = {"environments": envs, "entries": [
+        {"id": e.id, "envType": e.env_type, "QualifiedName": e.qualified_name,
+         "ConnectionProperties": e.connection_properties} for e in group.entries]}
     if prod or dev:
         which, other = ("Prod", "development") if prod else ("Dev", "production")
         return Outcome(MANUAL, obj, f"{name} has only a {which} entry, although a data source of a standard-mode "
                        f"workspace has settings for both environments: either its {other} settings were never "
-                       "configured or the API did not return them; check in the console.", {"environments": envs})
+                       "configured or the API did not return them; check in the console.", evidence)
     return Outcome(MANUAL, obj, f"{name} has entries whose envType is not Dev or Prod ({envs}); check in the "
-                   "console which environment each one serves.", {"environments": envs})
+                   "console which environment each one serves.", evidence)
 
 
 def _comparable_pair(dev: DataSourceEntry, prod: DataSourceEntry, target_only: bool) -> bool:
