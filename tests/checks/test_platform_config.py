@@ -164,6 +164,7 @@ def test_unknown_logging_status_of_the_only_candidate_is_error_not_pass():
                                "http_status": 429}
     o = audit(trails=[t])
     assert o.status.value == "error" and "GetTrailStatus" in o.result
+    assert "reading 'strict'" in o.result and o.evidence["reading"] == "strict", "the reading applied is named"
 
 
 def test_status_never_collected_is_not_a_pass():

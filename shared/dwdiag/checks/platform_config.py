@@ -76,7 +76,8 @@ def actiontrail_audit(ev: PlatformConfigEvidence, settings, now: datetime) -> li
         return [Outcome(PASS, obj, f"The {_named(good[0])} audits DataWorks operations {wanted}.", evidence)]
     unsure: Optional[Trail] = next((t for t, g in zip(ev.trails, gaps) if not g and t.trail_status_error), None)
     if unsure is not None:
-        return [error(obj, unsure.trail_status_error, f"Whether the {_named(unsure)} is logging")]
+        return [error(obj, unsure.trail_status_error, f"Whether the {_named(unsure)} is logging {wanted}",
+                      **evidence)]
     if not ev.trails:
         return [Outcome(FAIL, obj, "No ActionTrail trail exists, so DataWorks operations are kept only in the "
                         f"90-day event history {wanted}.", evidence)]
