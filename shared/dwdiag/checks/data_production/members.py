@@ -74,11 +74,13 @@ def _member_roles(ws: WorkspaceProduction, m: Member, sod: bool, owner_counts: O
                 "count_owner_role": owner_counts}
     who = f"Member {m.user_name or m.user_id} of workspace {ws.workspace.label}"
     clash = sod and DEV in codes and bool(CONFLICTS_WITH_DEV & set(codes))
+    # Where the owner role is among them, the result says how it was taken (DWDIAG_COUNT_OWNER_ROLE).
+    owner = f" ({_owner_reading(owner_counts)} role, DWDIAG_COUNT_OWNER_ROLE)" if OWNER in codes and not sod else ""
     if (not sod and len(counted) >= 2) or clash:
-        return Outcome(FAIL, obj, f"{who} holds {len(codes)} roles: {', '.join(codes)}.", evidence)
+        return Outcome(FAIL, obj, f"{who} holds {len(codes)} roles: {', '.join(codes)}{owner}.", evidence)
     if not sod and owner_counts is None and len(codes) >= 2:
         return Outcome(MANUAL, obj, f"{who} holds {', '.join(codes)}: two roles only if the workspace owner role "
                        "counts, which the documentation does not say; decide with DWDIAG_COUNT_OWNER_ROLE.",
                        evidence)
-    return Outcome(PASS, obj, f"{who} holds {len(codes)} role(s){': ' + ', '.join(codes) if codes else ''}.",
+    return Outcome(PASS, obj, f"{who} holds {len(codes)} role(s){': ' + ', '.join(codes) if codes else ''}{owner}.",
                    evidence)
