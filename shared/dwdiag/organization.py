@@ -26,7 +26,7 @@ from dwdiag.models.findings import Category
 from dwdiag.models.run import RunResult, new_run_id, utcnow
 from dwdiag.models.snapshot import EvidenceSnapshot
 from dwdiag.models.summary import RunSummary
-from dwdiag.publish import layout, shards
+from dwdiag.publish import history, layout, shards
 from dwdiag.settings import Settings
 from dwdiag.store import Store
 from dwdiag.sweep import Sweep
@@ -173,13 +173,13 @@ def estimates(store: Store, places: list[str], category: str, looked_at: int = 5
     """Seconds at least per place, from the part records of the last finished run of `category` in the store
     (each category's function writes its own runs; the newest `looked_at` history entries are searched)."""
     try:
-        runs = sorted(store.list(layout.HISTORY_RUNS))
+        runs = list(history.run_ids(store))
     except Exception:  # noqa: BLE001 - without estimates the pieces go in their plain order
         log.warning("no history to plan the run's pieces from")
         return {}
-    for key in reversed(runs[-looked_at:]):
+    for run_id in reversed(runs[-looked_at:]):
         try:
-            entry = store.read(key)
+            entry = store.read(layout.history_entry(run_id))
         except Exception:  # noqa: BLE001 - a broken entry only costs the estimate
             continue
         if isinstance(entry, dict) and category in (entry.get("categories") or []):

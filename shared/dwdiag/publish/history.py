@@ -10,7 +10,7 @@ versions rewrote, is read as more entries and never written again.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from dwdiag.models.summary import RunSummary
 from dwdiag.publish.layout import HISTORY_RUNS, LEGACY_HISTORY, history_entry
@@ -45,12 +45,19 @@ def _valid(entry: Any) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("run_id"), str)
 
 
+def run_ids(store: Store) -> Iterator[str]:
+    """The run ids that have an entry, in time order (a run id begins with its start time), as listed."""
+    base = HISTORY_RUNS + "/"
+    for key in store.list(HISTORY_RUNS):
+        name = key[len(base):] if key.startswith(base) else ""
+        if name.endswith(".json") and "/" not in name:
+            yield name[:-len(".json")]
+
+
 def before(store: Store, run_id: str, started_at: str, keep: int = KEEP - 1) -> list[dict[str, Any]]:
     """The last `keep` entries of runs that started before this one (by run id, which begins with the
     start time; older versions' entries by their start time), oldest first, this run's own left out."""
-    base = HISTORY_RUNS + "/"
-    ids = [k[len(base):-len(".json")] for k in store.list(HISTORY_RUNS)
-           if k.startswith(base) and k.endswith(".json") and "/" not in k[len(base):]]
+    ids = list(run_ids(store))
     earlier = [i for i in ids if i < run_id][-keep:] if keep > 0 else []
     entries = {}
     for other in earlier:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator, Optional
 
-from dwdiag.publish.layout import HISTORY_RUNS
+from dwdiag.publish import history
+from dwdiag.publish.layout import history_entry
 from dwdiag.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -88,11 +89,11 @@ def prune(store: Store, keep_days: int, *, now: Optional[datetime] = None, dry_r
             result.runs.append(run_id)
         if not _remove(store, key, result, limit):
             return result
-    for key in _history(store, result.cutoff):
-        if key[len(HISTORY_RUNS) + 1:-len(".json")] in open_runs | protected:
+    for run_id in _history(store, result.cutoff):
+        if run_id in open_runs | protected:
             continue
         result.history += 1
-        if not _remove(store, key, result, limit):
+        if not _remove(store, history_entry(run_id), result, limit):
             return result
     for key in _dated(store, WATCH_RUNS, result.cutoff):
         result.watch += 1
@@ -136,17 +137,16 @@ def _dated(store: Store, base: str, cutoff: str) -> Iterator[str]:
 
 
 def _history(store: Store, cutoff: str) -> Iterator[str]:
-    """History entries of runs that started before the cutoff (a run id begins with its start time)."""
-    base = HISTORY_RUNS + "/"
+    """The run ids of history entries of runs that started before the cutoff (a run id begins with its start
+    time, so the listing stops at the first one kept)."""
     stamp = cutoff.replace("-", "")
-    for key in store.list(base):
-        name = key[len(base):]
-        match = _RUN_DATE.match(name)
-        if "/" in name or not name.endswith(".json") or not match:
+    for run_id in history.run_ids(store):
+        match = _RUN_DATE.match(run_id)
+        if not match:
             continue
         if "".join(match.groups()) >= stamp:
             return
-        yield key
+        yield run_id
 
 
 def _open_runs(store: Store, result: Pruned) -> Optional[set[str]]:
